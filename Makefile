@@ -1,0 +1,47 @@
+# GeoGAN: set-up, demo, tests and packaging on Debian 12. `make demo` and `make test` do everything they need.
+SHELL := /bin/bash
+SYSTEM_PYTHON := /usr/bin/python3
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-venv xvfb
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PLUGIN_SOURCES := $(shell find geogan_qgis core resources -type f -not -path '*/__pycache__/*') metadata.txt scripts/build_plugin.py
+
+export QT_QPA_PLATFORM := offscreen
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup system-packages demo test package bench clean
+
+setup: system-packages $(VENV)/.installed
+
+# Installs only what is missing, so a second `make setup` does nothing.
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: requirements-dev.txt constraints.txt | system-packages
+	@[ -x $(PYTHON) ] || $(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
+	$(PYTHON) -m pip install -q -c constraints.txt -r requirements-dev.txt
+	@$(PYTHON) -c "import numpy, torch, qgis.core, osgeo.gdal; assert numpy.__version__.startswith('1.'), numpy.__version__"
+	@touch $@
+
+package: dist/geogan_qgis.zip
+
+dist/geogan_qgis.zip: $(PLUGIN_SOURCES) | system-packages
+	$(SYSTEM_PYTHON) scripts/build_plugin.py
+
+demo: setup package
+	$(PYTHON) scripts/demo.py --output demo_output
+
+test: setup package
+	$(PYTHON) -m pytest
+
+bench: setup package
+	$(PYTHON) bench/run_all.py
+
+clean:
+	rm -rf build dist demo_output .pytest_cache

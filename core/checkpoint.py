@@ -1,0 +1,63 @@
+"""The checkpoint format: a torch file of tensors and plain JSON-able metadata, loaded without unpickling code."""
+
+import os
+import pickle
+import uuid
+import zipfile
+
+import torch
+
+FORMAT_NAME = "geogan-terrain-gan"
+FORMAT_VERSION = 1
+REQUIRED_KEYS = ("format", "format_version", "settings", "normalisation", "grid", "generator", "discriminator")
+
+
+class CheckpointError(ValueError):
+    """A model file that is missing, damaged, or not a GeoGAN model."""
+
+
+def save_checkpoint(path: str, checkpoint: dict) -> None:
+    """Write atomically: the file appears only when complete."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"The folder {folder} does not exist; choose a model file in an existing folder.")
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        torch.save({"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **checkpoint}, temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def load_checkpoint(path: str, device: str = "cpu") -> dict:
+    """Load and check a GeoGAN model file; any problem becomes a CheckpointError that says what to do."""
+    name = os.path.basename(path)
+    if not path or not os.path.isfile(path):
+        raise CheckpointError(f"The model file {path!r} does not exist; train one with 'Train terrain GAN' first.")
+    try:
+        # weights_only=True: a model file from elsewhere can never run code while it loads.
+        checkpoint = torch.load(path, map_location=device, weights_only=True)
+    except pickle.UnpicklingError as error:
+        if "unsupported global" not in str(error).lower():
+            raise CheckpointError(f"{name} is not a GeoGAN model file (it is not a PyTorch checkpoint); "
+                                  f"choose a .pt file written by 'Train terrain GAN'.") from error
+        raise CheckpointError(
+            f"{name} holds Python objects that could run code, so it was not loaded; "
+            f"only use GeoGAN model files ({error.__class__.__name__})."
+        ) from error
+    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as error:
+        raise CheckpointError(
+            f"{name} is not a readable GeoGAN model (it may be truncated or of another kind): {error}. "
+            f"Choose a .pt file written by 'Train terrain GAN'."
+        ) from error
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT_NAME:
+        raise CheckpointError(f"{name} is a PyTorch file but not a GeoGAN model; choose a file written by 'Train terrain GAN'.")
+    if checkpoint.get("format_version", 0) > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{name} was written by a newer GeoGAN (model format {checkpoint['format_version']}); update the plugin."
+        )
+    missing = [key for key in REQUIRED_KEYS if key not in checkpoint]
+    if missing:
+        raise CheckpointError(f"{name} is an incomplete GeoGAN model (missing {', '.join(missing)}); train it again.")
+    return checkpoint

@@ -1,0 +1,29 @@
+"""Choosing the torch device: auto, cpu or cuda, with a clear refusal when cuda is asked for but absent."""
+
+import contextlib
+
+import torch
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    name = (name or "auto").lower()
+    if name not in DEVICE_CHOICES:
+        raise ValueError(f"Unknown device {name!r}; choose one of {', '.join(DEVICE_CHOICES)}.")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            "The device is set to cuda, but this PyTorch sees no usable CUDA GPU "
+            f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'no'}); "
+            "choose auto or cpu, or install a CUDA build of PyTorch on a machine with an NVIDIA GPU."
+        )
+    return torch.device(name)
+
+
+def autocast(device: torch.device):
+    """bf16 autocast on CUDA; the CPU runs in float32, where autocast would only cost time."""
+    if device.type == "cuda":
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()

@@ -1,0 +1,108 @@
+"""The networks: a fully convolutional generator (spatial noise to relief) and a discriminator.
+
+Both are fully convolutional, so the generator emits rasters of any size and the discriminator
+scores any window. The discriminator also looks at slope and curvature channels, scaled to unit
+spread on real terrain: without them, pixel-scale roughness is a tiny signal next to relief, and
+generators get it wrong first.
+"""
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .settings import ModelConfig
+
+
+def _conv(in_channels: int, out_channels: int, kernel: int = 3) -> nn.Conv2d:
+    return nn.Conv2d(in_channels, out_channels, kernel, padding=kernel // 2)
+
+
+class UpBlock(nn.Module):
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.conv1 = _conv(in_channels, out_channels)
+        self.conv2 = _conv(out_channels, out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # Bilinear upsampling, not transposed convolution: no checkerboard roughness.
+        x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+        x = F.leaky_relu(self.conv1(x), 0.2)
+        return F.leaky_relu(self.conv2(x), 0.2)
+
+
+class Generator(nn.Module):
+    """Noise of shape (batch, latent, h, w) to relief of shape (batch, 1, h * factor, w * factor)."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        channels = config.generator_channels
+        self.stem = nn.Sequential(
+            _conv(config.latent_channels, channels[0]), nn.LeakyReLU(0.2),
+            _conv(channels[0], channels[0]), nn.LeakyReLU(0.2),
+        )
+        self.blocks = nn.ModuleList(UpBlock(a, b) for a, b in zip(channels[:-1], channels[1:]))
+        self.to_relief = nn.Conv2d(channels[-1], 1, 1)
+
+    def forward(self, noise: torch.Tensor) -> torch.Tensor:
+        x = self.stem(noise)
+        for block in self.blocks:
+            x = block(x)
+        return self.to_relief(x)
+
+
+class TerrainFeatures(nn.Module):
+    """Relief plus its x and y gradients and Laplacian, each scaled to unit spread on real tiles."""
+
+    def __init__(self):
+        super().__init__()
+        gradient_x = torch.tensor([[0.0, 0.0, 0.0], [-0.5, 0.0, 0.5], [0.0, 0.0, 0.0]])
+        laplacian = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+        kernels = torch.stack([gradient_x, gradient_x.T, laplacian]).unsqueeze(1)
+        self.register_buffer("kernels", kernels)
+        self.register_buffer("scales", torch.ones(1, 4, 1, 1))
+
+    def raw(self, relief: torch.Tensor) -> torch.Tensor:
+        padded = F.pad(relief, (1, 1, 1, 1), mode="replicate")
+        return torch.cat([relief, F.conv2d(padded, self.kernels)], dim=1)
+
+    @torch.no_grad()
+    def calibrate(self, real_relief: torch.Tensor) -> None:
+        spread = self.raw(real_relief).std(dim=(0, 2, 3), keepdim=True)
+        self.scales.copy_(1.0 / spread.clamp_min(1e-6))
+
+    def forward(self, relief: torch.Tensor) -> torch.Tensor:
+        return self.raw(relief) * self.scales
+
+
+class DownBlock(nn.Module):
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.conv1 = _conv(in_channels, in_channels)
+        self.conv2 = _conv(in_channels, out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.leaky_relu(self.conv1(x), 0.2)
+        x = F.avg_pool2d(x, 2)
+        return F.leaky_relu(self.conv2(x), 0.2)
+
+
+class Discriminator(nn.Module):
+    """Relief (batch, 1, h, w) to a map of realism logits (batch, 1, h / factor, w / factor)."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        channels = config.discriminator_channels
+        self.features = TerrainFeatures()
+        self.stem = _conv(4, channels[0])
+        self.blocks = nn.ModuleList(DownBlock(a, b) for a, b in zip(channels[:-1], channels[1:]))
+        self.head = nn.Sequential(_conv(channels[-1], channels[-1]), nn.LeakyReLU(0.2), nn.Conv2d(channels[-1], 1, 1))
+
+    def score_map(self, relief: torch.Tensor) -> torch.Tensor:
+        x = F.leaky_relu(self.stem(self.features(relief)), 0.2)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x)
+
+    def forward(self, relief: torch.Tensor) -> torch.Tensor:
+        """One logit per tile: the mean of the score map."""
+        return self.score_map(relief).mean(dim=(1, 2, 3))

@@ -1,0 +1,146 @@
+"""Reading elevation bands and writing GeoTIFFs through GDAL, with nodata kept as NaN in memory."""
+
+import os
+import uuid
+from dataclasses import dataclass
+
+import numpy as np
+from osgeo import gdal, osr
+
+gdal.UseExceptions()
+
+OUTPUT_NODATA = -9999.0
+# GeoTIFF itself has no practical limit with BigTIFF; this bound keeps a typo from filling a disk.
+MAX_OUTPUT_SIDE = 65536
+
+
+@dataclass
+class Grid:
+    """Where a raster sits: CRS, geotransform and size."""
+
+    crs_wkt: str
+    geotransform: tuple
+    width: int
+    height: int
+
+    @property
+    def pixel_size(self) -> tuple:
+        return (abs(self.geotransform[1]), abs(self.geotransform[5]))
+
+    @property
+    def origin(self) -> tuple:
+        return (self.geotransform[0], self.geotransform[3])
+
+    def is_geographic(self) -> bool:
+        srs = osr.SpatialReference()
+        return bool(self.crs_wkt) and srs.ImportFromWkt(self.crs_wkt) == 0 and bool(srs.IsGeographic())
+
+
+@dataclass
+class ElevationRaster:
+    """One band of a raster in memory, float32, with every nodata pixel as NaN."""
+
+    name: str
+    values: np.ndarray
+    grid: Grid
+
+
+def open_raster(path: str) -> gdal.Dataset:
+    if not os.path.exists(path) and not path.startswith("/vsi"):
+        raise ValueError(f"The raster {path} does not exist; check the path.")
+    try:
+        dataset = gdal.Open(path, gdal.GA_ReadOnly)
+    except RuntimeError:
+        dataset = None
+    if dataset is None or dataset.RasterCount == 0:
+        raise ValueError(f"{path} is not a raster that GDAL can read; choose a raster layer such as a GeoTIFF DEM.")
+    return dataset
+
+
+def read_band(path: str, band: int = 1) -> ElevationRaster:
+    """Read one band as float32 with its nodata value and NaNs both turned into NaN."""
+    dataset = open_raster(path)
+    if not 1 <= band <= dataset.RasterCount:
+        raise ValueError(
+            f"{os.path.basename(path)} has {dataset.RasterCount} band(s), so band {band} does not exist; "
+            f"choose a band between 1 and {dataset.RasterCount}."
+        )
+    raster_band = dataset.GetRasterBand(band)
+    values = raster_band.ReadAsArray().astype(np.float32)
+    nodata = raster_band.GetNoDataValue()
+    if nodata is not None:
+        values[values == np.float32(nodata)] = np.nan
+    mask_flags = raster_band.GetMaskFlags()
+    if not mask_flags & (gdal.GMF_ALL_VALID | gdal.GMF_NODATA):
+        # A per-dataset or alpha mask: honour it too.
+        values[raster_band.GetMaskBand().ReadAsArray() == 0] = np.nan
+    grid = Grid(dataset.GetProjection(), tuple(dataset.GetGeoTransform()), dataset.RasterXSize, dataset.RasterYSize)
+    return ElevationRaster(os.path.basename(path), values, grid)
+
+
+def check_output_size(width: int, height: int) -> None:
+    for name, value in (("width", width), ("height", height)):
+        if not 1 <= value <= MAX_OUTPUT_SIDE:
+            raise ValueError(
+                f"The output {name} must be between 1 and {MAX_OUTPUT_SIDE} pixels (got {value})."
+            )
+
+
+class GeoTiffWriter:
+    """Writes a float32 GeoTIFF window by window into a temporary file that becomes the output only on commit().
+
+    Used as a context manager: leaving the block without commit() (an error, a cancel) deletes the
+    temporary file, so a failed run never leaves a half-written raster behind.
+    """
+
+    def __init__(self, path: str, width: int, height: int, grid: Grid, metadata: dict, description: str = ""):
+        check_output_size(width, height)
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise ValueError(f"The folder {folder} does not exist; choose an output in an existing folder.")
+        self.path = path
+        self._temporary = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:8]}.part.tif")
+        options = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "PREDICTOR=3", "BIGTIFF=IF_SAFER"]
+        driver = gdal.GetDriverByName("GTiff")
+        try:
+            self._dataset = driver.Create(self._temporary, width, height, 1, gdal.GDT_Float32, options)
+        except RuntimeError as error:
+            raise ValueError(f"Cannot create {path}: {error}. Check that the folder is writable.") from error
+        self._dataset.SetGeoTransform(grid.geotransform)
+        if grid.crs_wkt:
+            self._dataset.SetProjection(grid.crs_wkt)
+        self._dataset.SetMetadata({key: str(value) for key, value in metadata.items()})
+        band = self._dataset.GetRasterBand(1)
+        band.SetNoDataValue(OUTPUT_NODATA)
+        if description:
+            band.SetDescription(description)
+        self._band = band
+
+    def write(self, values: np.ndarray, row: int, col: int) -> None:
+        values = np.where(np.isfinite(values), values, OUTPUT_NODATA).astype(np.float32)
+        self._band.WriteArray(values, xoff=col, yoff=row)
+
+    def commit(self) -> None:
+        self._band.ComputeStatistics(False)
+        self._band = None
+        self._dataset.FlushCache()
+        self._dataset = None
+        # Statistics land in a .aux.xml beside the temporary file; keep them with the output.
+        aux = self._temporary + ".aux.xml"
+        os.replace(self._temporary, self.path)
+        if os.path.exists(aux):
+            os.replace(aux, self.path + ".aux.xml")
+
+    def discard(self) -> None:
+        self._band = None
+        self._dataset = None
+        for leftover in (self._temporary, self._temporary + ".aux.xml"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+
+    def __enter__(self) -> "GeoTiffWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if exc_type is not None or self._dataset is not None:
+            self.discard()

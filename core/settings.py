@@ -1,0 +1,64 @@
+"""The settings of one training run: saved as plain data inside every checkpoint."""
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class ModelConfig:
+    """Shape of the generator and discriminator; enough to rebuild them from a checkpoint."""
+
+    latent_channels: int = 32
+    # Generator channels from the coarsest (1/8 of the tile) to the full resolution.
+    generator_channels: tuple = (128, 64, 32, 16)
+    # Discriminator channels from the full resolution down to 1/16 of the tile.
+    discriminator_channels: tuple = (16, 32, 64, 128, 128)
+
+    @property
+    def upsampling_factor(self) -> int:
+        return 2 ** (len(self.generator_channels) - 1)
+
+    @property
+    def downsampling_factor(self) -> int:
+        return 2 ** (len(self.discriminator_channels) - 1)
+
+
+@dataclass
+class TrainSettings:
+    tile_size: int = 64
+    iterations: int = 3000
+    batch_size: int = 16
+    seed: int = 0
+    band: int = 1
+    device: str = "auto"
+    learning_rate: float = 0.002
+    r1_gamma: float = 0.05
+    r1_every: int = 4
+    ema_half_life_tiles: int = 5000
+    max_nodata_fraction: float = 0.01
+    model: ModelConfig = field(default_factory=ModelConfig)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["model"] = {k: list(v) if isinstance(v, tuple) else v for k, v in data["model"].items()}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainSettings":
+        data = dict(data)
+        model = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.pop("model").items()})
+        return cls(model=model, **data)
+
+    def validate(self) -> None:
+        """Raise ValueError with a sentence a user can act on."""
+        factor = max(self.model.upsampling_factor, self.model.downsampling_factor)
+        if self.iterations < 1:
+            raise ValueError("The number of iterations must be at least 1 (a few thousand trains a useful model).")
+        if self.batch_size < 1:
+            raise ValueError("The batch size must be at least 1 (16 is a good start on a CPU).")
+        if self.tile_size < 2 * factor or self.tile_size % factor:
+            raise ValueError(
+                f"The tile size must be a multiple of {factor} and at least {2 * factor} pixels "
+                f"(got {self.tile_size}); 64 is a good default."
+            )
+        if self.band < 1:
+            raise ValueError(f"Band numbers start at 1 (got {self.band}).")

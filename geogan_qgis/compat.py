@@ -1,0 +1,31 @@
+"""Enums whose home moved between QGIS 3.22 and QGIS 3.36+/4: looked up once, here."""
+
+from qgis.core import (
+    Qgis,
+    QgsProcessing,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+)
+
+
+def _pick(new_scope: str, new_name: str, old_owner, old_name: str):
+    """The scoped enum value of newer QGIS when present, else the old class attribute."""
+    scope = getattr(Qgis, new_scope, None)
+    if scope is not None and hasattr(scope, new_name):
+        return getattr(scope, new_name)
+    return getattr(old_owner, old_name)
+
+
+RASTER_LAYER = _pick("ProcessingSourceType", "Raster", QgsProcessing, "TypeRaster")
+INTEGER_NUMBER = _pick("ProcessingNumberParameterType", "Integer", QgsProcessingParameterNumber, "Integer")
+FILE_BEHAVIOUR = _pick("ProcessingFileParameterBehavior", "File", QgsProcessingParameterFile, "File")
+ADVANCED_FLAG = _pick("ProcessingParameterFlag", "Advanced", QgsProcessingParameterDefinition, "FlagAdvanced")
+MESSAGE_INFO = _pick("MessageLevel", "Info", Qgis, "Info")
+MESSAGE_SUCCESS = _pick("MessageLevel", "Success", Qgis, "Success")
+MESSAGE_CRITICAL = _pick("MessageLevel", "Critical", Qgis, "Critical")
+
+
+def mark_advanced(parameter: QgsProcessingParameterDefinition) -> QgsProcessingParameterDefinition:
+    parameter.setFlags(parameter.flags() | ADVANCED_FLAG)
+    return parameter

@@ -1,0 +1,112 @@
+"""geogan:traingan — train a terrain GAN on elevation raster layers."""
+
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsRasterLayer,
+)
+
+from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, reporter_for
+from .compat import INTEGER_NUMBER, RASTER_LAYER, mark_advanced
+
+
+class TrainGanAlgorithm(GeoGanAlgorithm):
+    INPUT_LAYERS = "INPUT_LAYERS"
+    BAND = "BAND"
+    TILE_SIZE = "TILE_SIZE"
+    ITERATIONS = "ITERATIONS"
+    BATCH_SIZE = "BATCH_SIZE"
+    DEVICE = "DEVICE"
+    SEED = "SEED"
+    OUTPUT_MODEL = "OUTPUT_MODEL"
+    GENERATOR_LOSS = "GENERATOR_LOSS"
+    DISCRIMINATOR_LOSS = "DISCRIMINATOR_LOSS"
+
+    def name(self) -> str:
+        return "traingan"
+
+    def displayName(self) -> str:  # noqa: N802
+        return "Train terrain GAN"
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        return (
+            "Trains a generative adversarial network (GAN) on random square tiles of the chosen elevation "
+            "rasters, so that it learns to make new terrain that looks like them.\n\n"
+            "<b>Input rasters</b>: one or more DEMs (any single-band continuous raster); nodata is respected and "
+            "tiles with more than 1% nodata are skipped.\n"
+            "<b>Tile size</b>: the side of training tiles in pixels (a multiple of 16). Larger tiles learn larger "
+            "landforms but train more slowly.\n"
+            "<b>Iterations</b>: training steps. A few hundred give a rough model; 3000 (the default) takes about "
+            "15 minutes on a 2-core CPU, a minute on a GPU.\n"
+            "<b>Device</b>: auto uses a CUDA GPU when PyTorch sees one, else the CPU.\n\n"
+            "The model file (.pt) holds the network and the georeferencing of the first input; use it with "
+            "'Generate synthetic DEM'."
+        )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.INPUT_LAYERS, "Elevation rasters to learn from", RASTER_LAYER))
+        self.addParameter(QgsProcessingParameterNumber(self.BAND, "Band", INTEGER_NUMBER, 1, minValue=1))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.TILE_SIZE, "Tile size (pixels)", INTEGER_NUMBER, 64, minValue=32, maxValue=1024))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.ITERATIONS, "Iterations (training steps)", INTEGER_NUMBER, 3000, minValue=1))
+        self.addParameter(mark_advanced(QgsProcessingParameterNumber(
+            self.BATCH_SIZE, "Batch size (tiles per step)", INTEGER_NUMBER, 16, minValue=1, maxValue=1024)))
+        self.addParameter(mark_advanced(QgsProcessingParameterEnum(
+            self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=0)))
+        self.addParameter(mark_advanced(QgsProcessingParameterNumber(self.SEED, "Random seed", INTEGER_NUMBER, 0)))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT_MODEL, "Trained model", "GeoGAN model (*.pt)"))
+        self.addOutput(QgsProcessingOutputNumber(self.GENERATOR_LOSS, "Final generator loss"))
+        self.addOutput(QgsProcessingOutputNumber(self.DISCRIMINATOR_LOSS, "Final discriminator loss"))
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        if self.parameterAsInt(parameters, self.ITERATIONS, context) < 1:
+            return False, "Iterations must be at least 1: it is the number of training steps (try 3000)."
+        return super().checkParameterValues(parameters, context)
+
+    def _input_paths(self, parameters, context) -> list:
+        layers = self.parameterAsLayerList(parameters, self.INPUT_LAYERS, context)
+        if not layers:
+            raise QgsProcessingException("No input raster was chosen; choose at least one elevation raster layer.")
+        given = parameters.get(self.INPUT_LAYERS)
+        if isinstance(given, (list, tuple)) and len(layers) < len(given):
+            raise QgsProcessingException(
+                "Some inputs could not be opened as raster layers; choose raster layers (such as GeoTIFF DEMs) only.")
+        paths = []
+        for layer in layers:
+            if not isinstance(layer, QgsRasterLayer):
+                raise QgsProcessingException(f"{layer.name()} is not a raster layer; choose elevation raster layers.")
+            if layer.providerType() != "gdal":
+                raise QgsProcessingException(
+                    f"{layer.name()} is a {layer.providerType()} layer; GeoGAN reads files through GDAL, "
+                    f"so save it as a GeoTIFF first (Export > Save As).")
+            paths.append(layer.source())
+        return paths
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        from .core.settings import TrainSettings
+        from .core.train import train
+
+        paths = self._input_paths(parameters, context)
+        output_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
+        settings = TrainSettings(
+            tile_size=self.parameterAsInt(parameters, self.TILE_SIZE, context),
+            iterations=self.parameterAsInt(parameters, self.ITERATIONS, context),
+            batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context),
+            seed=self.parameterAsInt(parameters, self.SEED, context),
+            band=self.parameterAsInt(parameters, self.BAND, context),
+            device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)],
+        )
+        with core_errors("Training was cancelled; no model was written."):
+            result = train(paths, output_path, settings, reporter_for(feedback))
+        return {
+            self.OUTPUT_MODEL: output_path,
+            self.GENERATOR_LOSS: result.generator_loss,
+            self.DISCRIMINATOR_LOSS: result.discriminator_loss,
+        }

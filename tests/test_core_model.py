@@ -1,0 +1,143 @@
+"""Core training, checkpoints and generation, without QGIS."""
+
+import json
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from osgeo import gdal
+
+from core.checkpoint import CheckpointError, load_checkpoint
+from core.generate import generate, generate_to_geotiff, load_model
+from core.progress import Cancelled, Reporter
+from core.settings import TrainSettings
+from core.train import train
+
+QUICK = dict(tile_size=32, iterations=4, batch_size=4, seed=1, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def checkpoint_path(tmp_path_factory, sample_dem):
+    path = str(tmp_path_factory.mktemp("core") / "model.pt")
+    seen = []
+    result = train([sample_dem], path, TrainSettings(**QUICK), Reporter(progress=seen.append))
+    assert seen == sorted(seen) and seen[-1] == 100.0
+    assert np.isfinite([result.generator_loss, result.discriminator_loss]).all()
+    return path
+
+
+def test_checkpoint_is_tensors_and_plain_metadata(checkpoint_path, sample_dem):
+    raw = torch.load(checkpoint_path, weights_only=True)
+    metadata = {k: v for k, v in raw.items() if k not in ("generator", "discriminator")}
+    json.dumps(metadata)  # plain data only
+    assert raw["format_version"] == 1 and raw["iterations_done"] == 4 and raw["seed"] == 1
+    assert raw["settings"]["tile_size"] == 32 and raw["sources"] == [os.path.basename(sample_dem)]
+    assert "WGS 84" in raw["grid"]["crs_wkt"] and raw["grid"]["pixel_size"][0] == pytest.approx(1 / 1200)
+    assert raw["normalisation"]["relief_scale"] > 0 and set(raw["versions"]) >= {"torch", "numpy", "gdal"}
+    assert all(isinstance(v, torch.Tensor) for v in raw["generator"].values())
+    assert len(raw["loss_history"]["generator"]) == 4
+
+
+def test_same_seed_same_dem_other_seed_other_dem(checkpoint_path):
+    model = load_model(checkpoint_path)
+    a = generate(model, seed=5, width=48, height=40)
+    assert a.shape == (40, 48) and a.dtype == np.float32 and np.isfinite(a).all()
+    assert np.array_equal(a, generate(model, seed=5, width=48, height=40))
+    assert not np.allclose(a, generate(model, seed=6, width=48, height=40))
+
+
+def test_result_does_not_depend_on_window_size(checkpoint_path):
+    model = load_model(checkpoint_path)
+    whole = generate(model, seed=2, width=200, height=136, window=512)
+    windowed = generate(model, seed=2, width=200, height=136, window=48)
+    assert np.abs(whole - windowed).max() < 1e-3 * model.relief_scale
+    # a sub-area regenerated alone matches the big raster there (windows start on latent cells)
+    assert np.allclose(generate(model, seed=2, width=96, height=64), whole[:64, :96], atol=1e-3 * model.relief_scale)
+
+
+def test_geotiff_is_georeferenced_and_tagged_synthetic(checkpoint_path, tmp_path, sample_dem):
+    output = str(tmp_path / "synthetic.tif")
+    generate_to_geotiff(checkpoint_path, output, seed=9, width=70, height=50)
+    dataset, source = gdal.Open(output), gdal.Open(sample_dem)
+    assert (dataset.RasterXSize, dataset.RasterYSize) == (70, 50)
+    assert dataset.GetGeoTransform() == pytest.approx(source.GetGeoTransform())
+    band = dataset.GetRasterBand(1)
+    assert band.DataType == gdal.GDT_Float32 and band.GetNoDataValue() == -9999
+    assert dataset.GetMetadata()["GEOGAN_SYNTHETIC"] == "YES" and dataset.GetMetadata()["GEOGAN_SEED"] == "9"
+    assert dataset.GetMetadata("IMAGE_STRUCTURE")["COMPRESSION"] == "DEFLATE"
+    assert band.GetBlockSize() == [256, 256]
+
+
+def test_cancelled_generation_leaves_no_file(checkpoint_path, tmp_path):
+    output = tmp_path / "cancelled.tif"
+    calls = []
+    reporter = Reporter(progress=calls.append, is_cancelled=lambda: len(calls) >= 1)
+    with pytest.raises(Cancelled):
+        generate_to_geotiff(checkpoint_path, str(output), seed=1, width=1100, height=600, reporter=reporter)
+    assert os.listdir(tmp_path) == []
+
+
+def test_cancelled_training_writes_no_model(tmp_path, sample_dem):
+    steps = []
+    reporter = Reporter(progress=steps.append, is_cancelled=lambda: len(steps) >= 2)
+    with pytest.raises(Cancelled):
+        train([sample_dem], str(tmp_path / "m.pt"), TrainSettings(**{**QUICK, "iterations": 50}), reporter)
+    assert len(steps) == 2 and os.listdir(tmp_path) == []
+
+
+class _RunsCode:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_pickle_that_runs_code_is_refused_without_running(tmp_path):
+    marker, path = tmp_path / "pwned", tmp_path / "evil.pt"
+    torch.save({"format": "geogan-terrain-gan", "payload": _RunsCode(str(marker))}, str(path))
+    with pytest.raises(CheckpointError, match="could run code"):
+        load_checkpoint(str(path))
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a model at all", "not a GeoGAN model"),
+    (pickle.dumps({"a": 1}), "not a GeoGAN model"),
+])
+def test_foreign_files_are_refused(tmp_path, content, message):
+    path = tmp_path / "foreign.pt"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(str(path))
+
+
+def test_truncated_and_other_torch_files_are_refused(checkpoint_path, tmp_path):
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes(open(checkpoint_path, "rb").read()[:5000])
+    with pytest.raises(CheckpointError, match="truncated"):
+        load_checkpoint(str(truncated))
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(3)}, str(other))
+    with pytest.raises(CheckpointError, match="not a GeoGAN model"):
+        load_checkpoint(str(other))
+
+
+def test_bad_settings_are_explained():
+    with pytest.raises(ValueError, match="at least 1"):
+        TrainSettings(iterations=0).validate()
+    with pytest.raises(ValueError, match="multiple of 16"):
+        TrainSettings(tile_size=40).validate()
+
+
+def test_cuda_without_gpu_is_refused_and_auto_falls_back(checkpoint_path):
+    from core.devices import resolve_device
+
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    if torch.cuda.is_available():
+        assert resolve_device("cuda").type == "cuda"
+    else:
+        with pytest.raises(ValueError, match="no usable CUDA GPU"):
+            resolve_device("cuda")
