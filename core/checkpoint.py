@@ -3,7 +3,6 @@
 import os
 import pickle
 import uuid
-import zipfile
 
 import torch
 
@@ -38,18 +37,15 @@ def load_checkpoint(path: str, device: str = "cpu") -> dict:
     try:
         # weights_only=True: a model file from elsewhere can never run code while it loads.
         checkpoint = torch.load(path, map_location=device, weights_only=True)
-    except pickle.UnpicklingError as error:
-        if "unsupported global" not in str(error).lower():
-            raise CheckpointError(f"{name} is not a GeoGAN model file (it is not a PyTorch checkpoint); "
-                                  f"choose a .pt file written by 'Train terrain GAN'.") from error
+    except Exception as error:  # torch raises many kinds of error on damaged or foreign files
+        if isinstance(error, pickle.UnpicklingError) and "unsupported global" in str(error).lower():
+            raise CheckpointError(
+                f"{name} holds Python objects that could run code, so it was not loaded; "
+                f"only use model files written by 'Train terrain GAN'."
+            ) from error
         raise CheckpointError(
-            f"{name} holds Python objects that could run code, so it was not loaded; "
-            f"only use GeoGAN model files ({error.__class__.__name__})."
-        ) from error
-    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as error:
-        raise CheckpointError(
-            f"{name} is not a readable GeoGAN model (it may be truncated or of another kind): {error}. "
-            f"Choose a .pt file written by 'Train terrain GAN'."
+            f"{name} is not a GeoGAN model, or it is truncated or damaged ({error.__class__.__name__}); "
+            f"choose a .pt file written by 'Train terrain GAN'."
         ) from error
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT_NAME:
         raise CheckpointError(f"{name} is a PyTorch file but not a GeoGAN model; choose a file written by 'Train terrain GAN'.")

@@ -36,6 +36,7 @@ class TerrainModel:
     settings: TrainSettings
     relief_scale: float
     elevation_mean: float
+    generator_offset: float  # the generator's mean level, in normalised relief
     grid: dict
     checkpoint: dict
     device: torch.device
@@ -59,7 +60,7 @@ def load_model(path: str, device: str = "cpu") -> TerrainModel:
     generator = generator.to(torch_device).eval().requires_grad_(False)
     norm = checkpoint["normalisation"]
     return TerrainModel(generator, settings, float(norm["relief_scale"]), float(norm["elevation_mean"]),
-                        checkpoint["grid"], checkpoint, torch_device, path)
+                        float(norm.get("generator_offset", 0.0)), checkpoint["grid"], checkpoint, torch_device, path)
 
 
 def _relief_window(model: TerrainModel, seed: int, top: int, left: int, height: int, width: int) -> np.ndarray:
@@ -92,7 +93,8 @@ def generate_windows(model: TerrainModel, seed: int, width: int, height: int, re
     for done, (top, left, rows, cols) in enumerate(windows):
         reporter.check_cancelled()
         relief = _relief_window(model, seed, top, left, rows, cols)
-        yield top, left, (relief * model.relief_scale + model.elevation_mean).astype(np.float32)
+        elevations = (relief - model.generator_offset) * model.relief_scale + model.elevation_mean
+        yield top, left, elevations.astype(np.float32)
         reporter.progress(100.0 * (done + 1) / len(windows))
 
 

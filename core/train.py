@@ -129,10 +129,16 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
         reporter.progress(100.0 * (step + 1) / settings.iterations)
 
     seconds = time.perf_counter() - started
+    # Relief is defined up to a constant; measure the generator's mean level once, so generated
+    # rasters of any size are centred on the training elevations whatever the seed or window.
+    with torch.no_grad():
+        calibration = torch.randn(16, config.latent_channels, 2 * latent_side, 2 * latent_side,
+                                  generator=noise_generator, device=device)
+        generator_offset = float(generator_ema(calibration).float().mean())
     first = rasters[0].grid
     save_checkpoint(output_path, {
         "settings": settings.to_dict(),
-        "normalisation": norm.to_dict(),
+        "normalisation": {**norm.to_dict(), "generator_offset": generator_offset},
         "grid": {"crs_wkt": first.crs_wkt, "geotransform": list(first.geotransform), "pixel_size": list(first.pixel_size)},
         "sources": [r.name for r in rasters],
         "usable_tiles": sampler.usable_tiles,

@@ -6,7 +6,6 @@ import os
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingFeedback
 from qgis.PyQt.QtGui import QIcon
 
-from .dependencies import require_torch
 
 DEVICE_OPTIONS = ["auto", "cpu", "cuda"]  # the enum's order is public: 0 auto, 1 cpu, 2 cuda
 PLUGIN_DIR = os.path.dirname(__file__)
@@ -38,7 +37,7 @@ def core_errors(cancel_message: str):
 
 
 class GeoGanAlgorithm(QgsProcessingAlgorithm):
-    """Base class: group, icon and the torch check that every GeoGAN algorithm needs."""
+    """Base class: the group, icon and instance creation shared by every GeoGAN algorithm."""
 
     def group(self) -> str:
         return "Terrain GAN"
@@ -51,8 +50,3 @@ class GeoGanAlgorithm(QgsProcessingAlgorithm):
 
     def createInstance(self):  # noqa: N802
         return type(self)()
-
-    def prepareAlgorithm(self, parameters, context, feedback) -> bool:  # noqa: N802
-        # Refuse before any work when torch is missing, with the command that fixes it.
-        require_torch()
-        return True

@@ -11,6 +11,7 @@ from qgis.core import (
 )
 
 from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, reporter_for
+from .dependencies import require_torch
 from .compat import FILE_BEHAVIOUR, INTEGER_NUMBER, mark_advanced
 from .layers import SyntheticDemStyler
 
@@ -67,6 +68,7 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
         return super().checkParameterValues(parameters, context)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        require_torch()  # first, so a missing torch gets the install command, not an ImportError
         from .core.generate import generate_to_geotiff
 
         model_path = self.parameterAsFile(parameters, self.MODEL, context)

@@ -18,8 +18,10 @@ class GeoGanPlugin:
 
     def initProcessing(self):  # noqa: N802 (called alone by qgis_process)
         if self.provider is None:
-            self.provider = GeoGanProvider()
-            QgsApplication.processingRegistry().addProvider(self.provider)
+            provider = GeoGanProvider()
+            # The registry refuses (and deletes) a second provider with the same id.
+            if QgsApplication.processingRegistry().addProvider(provider):
+                self.provider = provider
 
     def initGui(self):  # noqa: N802
         self.initProcessing()

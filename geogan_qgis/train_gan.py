@@ -11,6 +11,7 @@ from qgis.core import (
 )
 
 from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, reporter_for
+from .dependencies import require_torch
 from .compat import INTEGER_NUMBER, RASTER_LAYER, mark_advanced
 
 
@@ -90,6 +91,7 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
         return paths
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        require_torch()  # first, so a missing torch gets the install command, not an ImportError
         from .core.settings import TrainSettings
         from .core.train import train
 

@@ -5,6 +5,8 @@ import sys
 
 import pytest
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLE_DEM = os.path.join(ROOT, "resources", "jacksboro_dem.tif")
 sys.path.insert(0, os.path.join(ROOT, "scripts"))

@@ -1,0 +1,101 @@
+"""The built plugin loads the way QGIS loads it, registers its provider, and needs no torch to load."""
+
+import os
+import subprocess
+import sys
+import zipfile
+
+from qgis.core import QgsApplication
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_provider_and_algorithms_are_registered(geogan_plugin):
+    provider = QgsApplication.processingRegistry().providerById("geogan")
+    assert provider is not None and provider.name() == "GeoGAN"
+    algorithms = {a.id(): a for a in provider.algorithms()}
+    assert set(algorithms) == {"geogan:traingan", "geogan:generatedem"}
+    for algorithm in algorithms.values():
+        assert len(algorithm.shortHelpString()) > 100 and not algorithm.icon().isNull()
+    train = algorithms["geogan:traingan"]
+    assert [p.name() for p in train.parameterDefinitions()] == [
+        "INPUT_LAYERS", "BAND", "TILE_SIZE", "ITERATIONS", "BATCH_SIZE", "DEVICE", "SEED", "OUTPUT_MODEL"]
+    assert train.parameterDefinition("DEVICE").options() == ["auto", "cpu", "cuda"]
+    assert {o.name() for o in train.outputDefinitions()} >= {"OUTPUT_MODEL", "GENERATOR_LOSS", "DISCRIMINATOR_LOSS"}
+    generate = algorithms["geogan:generatedem"]
+    assert [p.name() for p in generate.parameterDefinitions()] == ["MODEL", "WIDTH", "HEIGHT", "SEED", "DEVICE", "OUTPUT"]
+
+
+def test_core_lives_inside_the_plugin_package(geogan_plugin, plugin_parent_dir):
+    assert sorted(os.listdir(plugin_parent_dir)) == ["geogan_qgis"]  # no top-level `core` beside it
+    import geogan_qgis.core.train
+
+    assert geogan_qgis.core.train.__file__.startswith(os.path.join(plugin_parent_dir, "geogan_qgis", "core"))
+
+
+def test_desktop_gui_adds_and_removes_menu_actions(geogan_plugin, qgis_iface):
+    from geogan_qgis import classFactory
+
+    registry = QgsApplication.processingRegistry()
+    geogan_plugin.unload()
+    assert registry.providerById("geogan") is None
+    plugin = classFactory(qgis_iface)
+    plugin.initGui()
+    try:
+        assert [a.text() for a in plugin.actions] == ["Train terrain GAN…", "Generate synthetic DEM…"]
+        assert registry.providerById("geogan") is not None
+    finally:
+        plugin.unload()
+        geogan_plugin.initProcessing()
+    assert plugin.actions == [] and registry.providerById("geogan") is not None
+
+
+def test_zip_is_an_installable_plugin(tmp_path):
+    subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "build_plugin.py"), "--build-dir",
+                    str(tmp_path / "build"), "--zip", str(tmp_path / "geogan_qgis.zip")], check=True)
+    names = zipfile.ZipFile(tmp_path / "geogan_qgis.zip").namelist()
+    assert {n.split("/")[0] for n in names} == {"geogan_qgis"}
+    for required in ("metadata.txt", "__init__.py", "core/train.py", "resources/jacksboro_dem.tif",
+                     "resources/synthetic_dem.qml", "resources/geogan.svg"):
+        assert f"geogan_qgis/{required}" in names
+    metadata = zipfile.ZipFile(tmp_path / "geogan_qgis.zip").read("geogan_qgis/metadata.txt").decode()
+    assert "hasProcessingProvider=yes" in metadata and "qgisMaximumVersion=4.99" in metadata
+
+
+# Runs in a Python where `import torch` fails, as in a QGIS whose Python has no torch.
+NO_TORCH_SCRIPT = r"""
+import sys, importlib.abc
+class NoTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("No module named 'torch'")
+sys.meta_path.insert(0, NoTorch())
+from qgis.core import QgsApplication, QgsProcessingException
+app = QgsApplication([], False); app.initQgis()
+import os
+sys.path += [sys.argv[1], os.path.join(QgsApplication.pkgDataPath(), "python", "plugins")]
+import qgis.utils
+qgis.utils.plugin_paths.insert(0, sys.argv[1])
+assert qgis.utils.loadPlugin("geogan_qgis") and qgis.utils.startProcessingPlugin("geogan_qgis")
+assert "torch" not in sys.modules
+from processing.core.Processing import Processing
+Processing.initialize()
+import processing
+ids = sorted(a.id() for a in QgsApplication.processingRegistry().providerById("geogan").algorithms())
+print("ALGORITHMS", ids)
+try:
+    processing.run("geogan:traingan", {"INPUT_LAYERS": [sys.argv[2]], "ITERATIONS": 1, "OUTPUT_MODEL": sys.argv[3]})
+except QgsProcessingException as error:
+    print("REFUSED", error)
+"""
+
+
+def test_plugin_loads_without_torch_and_says_how_to_install_it(plugin_parent_dir, sample_dem, tmp_path):
+    script = tmp_path / "no_torch.py"
+    script.write_text(NO_TORCH_SCRIPT)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, str(script), plugin_parent_dir, sample_dem, str(tmp_path / "m.pt")],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert "ALGORITHMS ['geogan:generatedem', 'geogan:traingan']" in done.stdout, done.stderr
+    assert "REFUSED GeoGAN needs PyTorch" in done.stdout and "-m pip install" in done.stdout, done.stdout
+    assert not (tmp_path / "m.pt").exists()

@@ -1,0 +1,89 @@
+"""Train then generate through processing.run, as a PyQGIS script or the Graphical Modeler would."""
+
+import math
+
+import numpy as np
+import processing
+import pytest
+from osgeo import gdal
+from qgis.core import QgsCoordinateReferenceSystem, QgsRasterLayer
+
+
+def _generate(model, path, **extra):
+    return processing.run("geogan:generatedem", {"MODEL": model, "SEED": 11, "DEVICE": 1, "OUTPUT": str(path), **extra})
+
+
+def test_training_reports_model_and_final_losses(trained_model):
+    import torch
+
+    checkpoint = torch.load(trained_model, weights_only=True)
+    assert checkpoint["iterations_done"] == 6 and checkpoint["settings"]["tile_size"] == 32
+    assert all(math.isfinite(v) for v in checkpoint["loss_history"]["generator"])
+
+
+def test_losses_are_outputs(geogan_plugin, sample_dem, tmp_path):
+    results = processing.run("geogan:traingan", {"INPUT_LAYERS": [sample_dem], "TILE_SIZE": 32, "ITERATIONS": 2,
+                                                  "BATCH_SIZE": 2, "DEVICE": 0, "OUTPUT_MODEL": str(tmp_path / "m.pt")})
+    assert math.isfinite(results["GENERATOR_LOSS"]) and math.isfinite(results["DISCRIMINATOR_LOSS"])
+    assert (tmp_path / "m.pt").stat().st_size > 10000
+
+
+def test_generated_dem_is_georeferenced_like_the_training_data(trained_model, sample_dem, tmp_path):
+    output = tmp_path / "synthetic.tif"
+    results = _generate(trained_model, output, WIDTH=150, HEIGHT=90)
+    assert str(results["OUTPUT"]) == str(output)
+    layer = QgsRasterLayer(str(output), "synthetic")
+    source = QgsRasterLayer(sample_dem, "real")
+    assert layer.isValid() and (layer.width(), layer.height()) == (150, 90)
+    assert layer.crs() == source.crs() == QgsCoordinateReferenceSystem("EPSG:4326")
+    assert layer.rasterUnitsPerPixelX() == pytest.approx(source.rasterUnitsPerPixelX())
+    assert layer.rasterUnitsPerPixelY() == pytest.approx(source.rasterUnitsPerPixelY())
+    assert layer.extent().xMinimum() == pytest.approx(source.extent().xMinimum())
+    assert layer.extent().yMaximum() == pytest.approx(source.extent().yMaximum())
+    provider = layer.dataProvider()
+    assert provider.sourceHasNoDataValue(1) and provider.sourceNoDataValue(1) == -9999
+
+
+def test_generated_dem_is_float32_tiled_compressed_and_tagged_synthetic(trained_model, tmp_path):
+    output = tmp_path / "synthetic.tif"
+    _generate(trained_model, output)
+    dataset = gdal.Open(str(output))
+    assert (dataset.RasterXSize, dataset.RasterYSize) == (32, 32)  # the model's tile size by default
+    band = dataset.GetRasterBand(1)
+    assert band.DataType == gdal.GDT_Float32
+    assert dataset.GetMetadata("IMAGE_STRUCTURE")["COMPRESSION"] == "DEFLATE"
+    assert band.GetBlockSize() == [256, 256]
+    tags = dataset.GetMetadata()
+    assert tags["GEOGAN_SYNTHETIC"] == "YES" and tags["GEOGAN_SEED"] == "11"
+    assert tags["GEOGAN_MODEL"] == "quick.pt" and tags["GEOGAN_ITERATIONS"] == "6"
+    assert "SYNTHETIC" in tags["TIFFTAG_IMAGEDESCRIPTION"]
+
+
+def test_elevations_are_in_the_range_of_real_terrain_units(trained_model, sample_dem, tmp_path):
+    output = tmp_path / "synthetic.tif"
+    _generate(trained_model, output, WIDTH=96, HEIGHT=96)
+    values = gdal.Open(str(output)).ReadAsArray()
+    real = gdal.Open(sample_dem).ReadAsArray().astype(float)
+    real = real[real > -1000]
+    assert np.isfinite(values).all() and (values != -9999).all()
+    assert abs(values.mean() - real.mean()) < real.std()  # centred on the training elevations, in metres
+
+
+def test_same_seed_gives_the_same_dem(trained_model, tmp_path):
+    arrays = []
+    for name, seed in (("a.tif", 4), ("b.tif", 4), ("c.tif", 5)):
+        processing.run("geogan:generatedem", {"MODEL": trained_model, "WIDTH": 64, "HEIGHT": 48, "SEED": seed,
+                                              "OUTPUT": str(tmp_path / name)})
+        arrays.append(gdal.Open(str(tmp_path / name)).ReadAsArray())
+    assert np.array_equal(arrays[0], arrays[1])
+    assert not np.allclose(arrays[0], arrays[2])
+
+
+def test_larger_than_tile_output_has_terrain_everywhere(trained_model, tmp_path):
+    output = tmp_path / "large.tif"
+    _generate(trained_model, output, WIDTH=700, HEIGHT=520)
+    values = gdal.Open(str(output)).ReadAsArray()
+    assert values.shape == (520, 700) and np.isfinite(values).all()
+    # every 64-pixel block varies: no flat or empty window
+    blocks = values[:512, :640].reshape(8, 64, 10, 64).std(axis=(1, 3))
+    assert (blocks > 0).all()
