@@ -60,6 +60,7 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
     reporter.log(f"{len(rasters)} raster(s), {sampler.usable_tiles} usable {settings.tile_size}-pixel tile positions, "
                  f"relief scale {norm.relief_scale:.1f}, device {device}.")
 
+    torch.set_flush_denormal(True)
     torch.manual_seed(settings.seed)
     config = settings.model
     generator = Generator(config).to(device)
