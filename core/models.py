@@ -22,16 +22,23 @@ class UpBlock(nn.Module):
         super().__init__()
         self.conv1 = _conv(in_channels, out_channels)
         self.conv2 = _conv(out_channels, out_channels)
+        self.to_relief = nn.Conv2d(out_channels, 1, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> tuple:
         # Bilinear upsampling, not transposed convolution: no checkerboard roughness.
         x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
         x = F.leaky_relu(self.conv1(x), 0.2)
-        return F.leaky_relu(self.conv2(x), 0.2)
+        x = F.leaky_relu(self.conv2(x), 0.2)
+        return x, self.to_relief(x)
 
 
 class Generator(nn.Module):
-    """Noise of shape (batch, latent, h, w) to relief of shape (batch, 1, h * factor, w * factor)."""
+    """Noise of shape (batch, latent, h, w) to relief of shape (batch, 1, h * factor, w * factor).
+
+    Each scale adds its own relief to the upsampled sum of the coarser ones (StyleGAN2's skip
+    generator): broad landforms come from the coarse layers, which learn fast, and finer layers
+    only add detail.
+    """
 
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -40,14 +47,17 @@ class Generator(nn.Module):
             _conv(config.latent_channels, channels[0]), nn.LeakyReLU(0.2),
             _conv(channels[0], channels[0]), nn.LeakyReLU(0.2),
         )
+        self.stem_relief = nn.Conv2d(channels[0], 1, 1)
         self.blocks = nn.ModuleList(UpBlock(a, b) for a, b in zip(channels[:-1], channels[1:]))
-        self.to_relief = nn.Conv2d(channels[-1], 1, 1)
 
     def forward(self, noise: torch.Tensor) -> torch.Tensor:
         x = self.stem(noise)
+        relief = self.stem_relief(x)
         for block in self.blocks:
-            x = block(x)
-        return self.to_relief(x)
+            x, detail = block(x)
+            # Bicubic: bilinear would leave creases at the coarse cells that hillshading shows.
+            relief = F.interpolate(relief, scale_factor=2, mode="bicubic", align_corners=False) + detail
+        return relief
 
 
 class TerrainFeatures(nn.Module):
@@ -75,15 +85,19 @@ class TerrainFeatures(nn.Module):
 
 
 class DownBlock(nn.Module):
+    """Two convolutions and a halving, with a residual path that keeps gradients flowing."""
+
     def __init__(self, in_channels: int, out_channels: int):
         super().__init__()
         self.conv1 = _conv(in_channels, in_channels)
         self.conv2 = _conv(in_channels, out_channels)
+        self.skip = nn.Conv2d(in_channels, out_channels, 1, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skip = self.skip(F.avg_pool2d(x, 2))
         x = F.leaky_relu(self.conv1(x), 0.2)
-        x = F.avg_pool2d(x, 2)
-        return F.leaky_relu(self.conv2(x), 0.2)
+        x = F.leaky_relu(self.conv2(F.avg_pool2d(x, 2)), 0.2)
+        return (x + skip) * (0.5 ** 0.5)
 
 
 class Discriminator(nn.Module):
@@ -95,12 +109,27 @@ class Discriminator(nn.Module):
         self.features = TerrainFeatures()
         self.stem = _conv(4, channels[0])
         self.blocks = nn.ModuleList(DownBlock(a, b) for a, b in zip(channels[:-1], channels[1:]))
-        self.head = nn.Sequential(_conv(channels[-1], channels[-1]), nn.LeakyReLU(0.2), nn.Conv2d(channels[-1], 1, 1))
+        self.minibatch_group = config.minibatch_std_group
+        head_in = channels[-1] + (1 if self.minibatch_group else 0)
+        self.head = nn.Sequential(_conv(head_in, channels[-1]), nn.LeakyReLU(0.2), nn.Conv2d(channels[-1], 1, 1))
+
+    def _minibatch_std(self, x: torch.Tensor) -> torch.Tensor:
+        """Append the spread of features across a small group of tiles: collapsed, look-alike
+        batches become visible to the discriminator (StyleGAN's minibatch standard deviation)."""
+        batch, _, height, width = x.shape
+        group = min(self.minibatch_group, batch)
+        while batch % group:
+            group -= 1
+        spread = x.view(batch // group, group, *x.shape[1:]).std(dim=1, unbiased=False)
+        spread = spread.mean(dim=(1, 2, 3)).repeat_interleave(group).view(batch, 1, 1, 1).expand(batch, 1, height, width)
+        return torch.cat([x, spread], dim=1)
 
     def score_map(self, relief: torch.Tensor) -> torch.Tensor:
         x = F.leaky_relu(self.stem(self.features(relief)), 0.2)
         for block in self.blocks:
             x = block(x)
+        if self.minibatch_group:
+            x = self._minibatch_std(x)
         return self.head(x)
 
     def forward(self, relief: torch.Tensor) -> torch.Tensor:

@@ -12,6 +12,8 @@ class ModelConfig:
     generator_channels: tuple = (128, 64, 32, 16)
     # Discriminator channels from the full resolution down to 1/16 of the tile.
     discriminator_channels: tuple = (16, 32, 64, 128, 128)
+    # Tiles per group in the discriminator's minibatch-spread feature (0: off).
+    minibatch_std_group: int = 4
 
     @property
     def upsampling_factor(self) -> int:
@@ -30,7 +32,8 @@ class TrainSettings:
     seed: int = 0
     band: int = 1
     device: str = "auto"
-    learning_rate: float = 0.002
+    learning_rate: float = 0.0002
+    discriminator_learning_rate: float = 0.0004
     r1_gamma: float = 0.05
     r1_every: int = 4
     ema_half_life_tiles: int = 5000

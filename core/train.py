@@ -47,6 +47,39 @@ def _update_ema(ema: torch.nn.Module, model: torch.nn.Module, beta: float) -> No
             ema_param.lerp_(param, 1.0 - beta)
 
 
+def _discriminator_step(generator, discriminator, optimiser, real, noise, settings, with_r1: bool) -> float:
+    """Push real tiles up and generated tiles down; every few steps, R1 keeps the discriminator smooth."""
+    discriminator.requires_grad_(True)
+    real.requires_grad_(with_r1)
+    device = real.device
+    with autocast(device):
+        with torch.no_grad():
+            fake = generator(noise)
+        # Separate passes: the minibatch-spread feature must never mix real and generated tiles.
+        real_logits, fake_logits = discriminator(real), discriminator(fake)
+        loss = F.softplus(fake_logits).mean() + F.softplus(-real_logits).mean()
+    total = loss
+    if with_r1:
+        (gradient,) = torch.autograd.grad(real_logits.float().sum(), real, create_graph=True)
+        penalty = gradient.square().sum(dim=(1, 2, 3)).mean()
+        total = loss + 0.5 * settings.r1_gamma * settings.r1_every * penalty
+    optimiser.zero_grad(set_to_none=True)
+    total.backward()
+    optimiser.step()
+    return loss.item()
+
+
+def _generator_step(generator, discriminator, optimiser, noise) -> float:
+    """Make tiles the discriminator takes for real (non-saturating loss)."""
+    discriminator.requires_grad_(False)
+    with autocast(noise.device):
+        loss = F.softplus(-discriminator(generator(noise))).mean()
+    optimiser.zero_grad(set_to_none=True)
+    loss.backward()
+    optimiser.step()
+    return loss.item()
+
+
 def train(sources: list, output_path: str, settings: TrainSettings, reporter: Reporter = None) -> TrainResult:
     """Train on random tiles of `sources` (raster paths) and write a checkpoint to `output_path`."""
     reporter = reporter or Reporter()
@@ -60,23 +93,23 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
     reporter.log(f"{len(rasters)} raster(s), {sampler.usable_tiles} usable {settings.tile_size}-pixel tile positions, "
                  f"relief scale {norm.relief_scale:.1f}, device {device}.")
 
-    torch.set_flush_denormal(True)
     torch.manual_seed(settings.seed)
     config = settings.model
-    generator = Generator(config).to(device)
-    discriminator = Discriminator(config).to(device)
+    # channels-last is the layout oneDNN and cuDNN convolutions are fastest in (about 25% here on a CPU).
+    generator = Generator(config).to(device, memory_format=torch.channels_last)
+    discriminator = Discriminator(config).to(device, memory_format=torch.channels_last)
     discriminator.features.calibrate(torch.from_numpy(sampler.sample(256)).to(device))
     generator_ema = copy.deepcopy(generator).eval().requires_grad_(False)
     betas = (0.0, 0.99)
     optimiser_g = torch.optim.Adam(generator.parameters(), lr=settings.learning_rate, betas=betas)
-    optimiser_d = torch.optim.Adam(discriminator.parameters(), lr=settings.learning_rate, betas=betas)
+    optimiser_d = torch.optim.Adam(discriminator.parameters(), lr=settings.discriminator_learning_rate, betas=betas)
     noise_generator = torch.Generator(device=device).manual_seed(settings.seed)
     latent_side = settings.tile_size // config.upsampling_factor
     batch = settings.batch_size
 
     def noise() -> torch.Tensor:
-        return torch.randn(batch, config.latent_channels, latent_side, latent_side,
-                           generator=noise_generator, device=device)
+        return torch.randn(batch, config.latent_channels, latent_side, latent_side, generator=noise_generator,
+                           device=device).contiguous(memory_format=torch.channels_last)
 
     history = {"step": [], "discriminator": [], "generator": []}
     record_every = max(1, settings.iterations // 500)
@@ -85,40 +118,18 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
     started = time.perf_counter()
     for step in range(settings.iterations):
         reporter.check_cancelled()
-        real = torch.from_numpy(sampler.sample(batch)).to(device, non_blocking=True)
+        real = torch.from_numpy(sampler.sample(batch)).to(device, non_blocking=True, memory_format=torch.channels_last)
 
-        # Discriminator: push real tiles up, generated tiles down; R1 every few steps keeps it smooth.
-        discriminator.requires_grad_(True)
-        with_r1 = settings.r1_gamma > 0 and step % settings.r1_every == 0
-        real.requires_grad_(with_r1)
-        with autocast(device):
-            with torch.no_grad():
-                fake = generator(noise())
-            # One pass over real and fake together is faster than two half-size passes.
-            real_logits, fake_logits = discriminator(torch.cat([real, fake.to(real.dtype)])).split(batch)
-            loss_d = F.softplus(fake_logits).mean() + F.softplus(-real_logits).mean()
-        if with_r1:
-            (gradient,) = torch.autograd.grad(real_logits.float().sum(), real, create_graph=True)
-            penalty = gradient.square().sum(dim=(1, 2, 3)).mean()
-            loss_d = loss_d + 0.5 * settings.r1_gamma * settings.r1_every * penalty
-        optimiser_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        optimiser_d.step()
-
-        # Generator: make tiles the discriminator takes for real.
-        discriminator.requires_grad_(False)
-        with autocast(device):
-            loss_g = F.softplus(-discriminator(generator(noise()))).mean()
-        optimiser_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        optimiser_g.step()
+        loss_d = _discriminator_step(generator, discriminator, optimiser_d, real, noise(), settings,
+                                     with_r1=settings.r1_gamma > 0 and step % settings.r1_every == 0)
+        loss_g = _generator_step(generator, discriminator, optimiser_g, noise())
 
         # EMA half-life ramps up with the tiles seen, so early averages do not drag in the random start.
         half_life = min(settings.ema_half_life_tiles, 0.1 * (step + 1) * batch)
         _update_ema(generator_ema, generator, 0.5 ** (batch / max(half_life, 1e-8)))
 
-        window_d.append(loss_d.item())
-        window_g.append(loss_g.item())
+        window_d.append(loss_d)
+        window_g.append(loss_g)
         if (step + 1) % record_every == 0 or step + 1 == settings.iterations:
             history["step"].append(step + 1)
             history["discriminator"].append(float(np.mean(window_d)))
