@@ -57,7 +57,7 @@ def load_model(path: str, device: str = "cpu") -> TerrainModel:
     except (TypeError, KeyError, RuntimeError) as error:
         raise ValueError(f"{os.path.basename(path)} does not match this GeoGAN's generator ({error}); "
                          f"train the model again with this version.") from error
-    generator = generator.to(torch_device).eval().requires_grad_(False)
+    generator = generator.to(torch_device, memory_format=torch.channels_last).eval().requires_grad_(False)
     norm = checkpoint["normalisation"]
     return TerrainModel(generator, settings, float(norm["relief_scale"]), float(norm["elevation_mean"]),
                         float(norm.get("generator_offset", 0.0)), checkpoint["grid"], checkpoint, torch_device, path)
@@ -71,7 +71,8 @@ def _relief_window(model: TerrainModel, seed: int, top: int, left: int, height: 
                           cells_down + 2 * MARGIN_CELLS, cells_across + 2 * MARGIN_CELLS,
                           model.settings.model.latent_channels)
     with torch.inference_mode(), autocast(model.device):
-        relief = model.generator(torch.from_numpy(noise)[None].to(model.device))[0, 0].float()
+        latent = torch.from_numpy(noise)[None].to(model.device, memory_format=torch.channels_last)
+        relief = model.generator(latent)[0, 0].float()
     margin = MARGIN_CELLS * factor
     return relief[margin:margin + height, margin:margin + width].cpu().numpy()
 
