@@ -32,8 +32,8 @@ class TrainSettings:
     seed: int = 0
     band: int = 1
     device: str = "auto"
-    learning_rate: float = 0.0006
-    discriminator_learning_rate: float = 0.0012
+    learning_rate: float = 0.0002
+    discriminator_learning_rate: float = 0.0004
     r1_gamma: float = 0.05
     r1_every: int = 4
     ema_half_life_tiles: int = 5000
