@@ -3,7 +3,7 @@
 import contextlib
 import os
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingFeedback
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingFeedback, QgsRasterLayer
 from qgis.PyQt.QtGui import QIcon
 
 
@@ -21,6 +21,27 @@ def reporter_for(feedback: QgsProcessingFeedback):
     from .core.progress import Reporter
 
     return Reporter(progress=feedback.setProgress, is_cancelled=feedback.isCanceled, log=feedback.pushInfo)
+
+
+def raster_layer_paths(algorithm, parameters, key, context) -> list:
+    """File paths of the raster layers given for a multiple-layer parameter, refusing anything else."""
+    layers = algorithm.parameterAsLayerList(parameters, key, context)
+    if not layers:
+        raise QgsProcessingException(f"No input raster was chosen for {key}; choose at least one raster layer.")
+    given = parameters.get(key)
+    if isinstance(given, (list, tuple)) and len(layers) < len(given):
+        raise QgsProcessingException(
+            f"Some {key} inputs could not be opened as raster layers; choose raster layers (such as GeoTIFF DEMs).")
+    paths = []
+    for layer in layers:
+        if not isinstance(layer, QgsRasterLayer):
+            raise QgsProcessingException(f"{layer.name()} is not a raster layer; choose elevation raster layers.")
+        if layer.providerType() != "gdal":
+            raise QgsProcessingException(
+                f"{layer.name()} is a {layer.providerType()} layer; GeoGAN reads files through GDAL, "
+                f"so save it as a GeoTIFF first (Export > Save As).")
+        paths.append(layer.source())
+    return paths
 
 
 @contextlib.contextmanager

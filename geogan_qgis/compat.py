@@ -21,9 +21,6 @@ RASTER_LAYER = _pick("ProcessingSourceType", "Raster", QgsProcessing, "TypeRaste
 INTEGER_NUMBER = _pick("ProcessingNumberParameterType", "Integer", QgsProcessingParameterNumber, "Integer")
 FILE_BEHAVIOUR = _pick("ProcessingFileParameterBehavior", "File", QgsProcessingParameterFile, "File")
 ADVANCED_FLAG = _pick("ProcessingParameterFlag", "Advanced", QgsProcessingParameterDefinition, "FlagAdvanced")
-MESSAGE_INFO = _pick("MessageLevel", "Info", Qgis, "Info")
-MESSAGE_SUCCESS = _pick("MessageLevel", "Success", Qgis, "Success")
-MESSAGE_CRITICAL = _pick("MessageLevel", "Critical", Qgis, "Critical")
 
 
 def mark_advanced(parameter: QgsProcessingParameterDefinition) -> QgsProcessingParameterDefinition:

@@ -11,8 +11,8 @@ from qgis.core import (
 )
 
 from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, reporter_for
-from .dependencies import require_torch
 from .compat import FILE_BEHAVIOUR, INTEGER_NUMBER, mark_advanced
+from .dependencies import require_torch
 from .layers import SyntheticDemStyler
 
 

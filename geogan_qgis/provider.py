@@ -3,6 +3,7 @@
 from qgis.core import QgsProcessingProvider
 
 from .algorithm_support import plugin_icon
+from .evaluate_realism import EvaluateRealismAlgorithm
 from .generate_dem import GenerateDemAlgorithm
 from .train_gan import TrainGanAlgorithm
 
@@ -23,3 +24,4 @@ class GeoGanProvider(QgsProcessingProvider):
     def loadAlgorithms(self):  # noqa: N802
         self.addAlgorithm(TrainGanAlgorithm())
         self.addAlgorithm(GenerateDemAlgorithm())
+        self.addAlgorithm(EvaluateRealismAlgorithm())

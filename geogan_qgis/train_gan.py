@@ -1,18 +1,16 @@
 """geogan:traingan — train a terrain GAN on elevation raster layers."""
 
 from qgis.core import (
-    QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
-    QgsRasterLayer,
 )
 
-from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, reporter_for
-from .dependencies import require_torch
+from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, raster_layer_paths, reporter_for
 from .compat import INTEGER_NUMBER, RASTER_LAYER, mark_advanced
+from .dependencies import require_torch
 
 
 class TrainGanAlgorithm(GeoGanAlgorithm):
@@ -71,31 +69,12 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
             return False, "Iterations must be at least 1: it is the number of training steps (try 3000)."
         return super().checkParameterValues(parameters, context)
 
-    def _input_paths(self, parameters, context) -> list:
-        layers = self.parameterAsLayerList(parameters, self.INPUT_LAYERS, context)
-        if not layers:
-            raise QgsProcessingException("No input raster was chosen; choose at least one elevation raster layer.")
-        given = parameters.get(self.INPUT_LAYERS)
-        if isinstance(given, (list, tuple)) and len(layers) < len(given):
-            raise QgsProcessingException(
-                "Some inputs could not be opened as raster layers; choose raster layers (such as GeoTIFF DEMs) only.")
-        paths = []
-        for layer in layers:
-            if not isinstance(layer, QgsRasterLayer):
-                raise QgsProcessingException(f"{layer.name()} is not a raster layer; choose elevation raster layers.")
-            if layer.providerType() != "gdal":
-                raise QgsProcessingException(
-                    f"{layer.name()} is a {layer.providerType()} layer; GeoGAN reads files through GDAL, "
-                    f"so save it as a GeoTIFF first (Export > Save As).")
-            paths.append(layer.source())
-        return paths
-
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         require_torch()  # first, so a missing torch gets the install command, not an ImportError
         from .core.settings import TrainSettings
         from .core.train import train
 
-        paths = self._input_paths(parameters, context)
+        paths = raster_layer_paths(self, parameters, self.INPUT_LAYERS, context)
         output_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         settings = TrainSettings(
             tile_size=self.parameterAsInt(parameters, self.TILE_SIZE, context),

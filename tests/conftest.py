@@ -1,5 +1,6 @@
 """Shared fixtures: the sample DEM, the built plugin loaded the way QGIS loads it, and a small trained model."""
 
+import gc
 import os
 import sys
 
@@ -13,6 +14,13 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 # Small enough for a 2-core CI machine: a few steps on 32-pixel tiles.
 QUICK_TRAINING = {"TILE_SIZE": 32, "ITERATIONS": 6, "BATCH_SIZE": 4, "SEED": 3, "DEVICE": 1}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collect_processing_contexts_before_qgis_exits(qgis_app):
+    """Processing contexts that Python frees only at exit would close their layers after GDAL is gone."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

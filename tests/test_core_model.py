@@ -141,3 +141,13 @@ def test_cuda_without_gpu_is_refused_and_auto_falls_back(checkpoint_path):
     else:
         with pytest.raises(ValueError, match="no usable CUDA GPU"):
             resolve_device("cuda")
+
+
+def test_window_borders_leave_no_seams(checkpoint_path):
+    model = load_model(checkpoint_path)
+    elevations = generate(model, seed=8, width=384, height=384, window=64)
+    steps_across = np.abs(np.diff(elevations, axis=1))  # step from column c to c + 1
+    at_borders = steps_across[:, 63::64][:, :5]
+    inside = np.delete(steps_across, np.s_[63::64], axis=1)
+    assert 0.8 < at_borders.mean() / inside.mean() < 1.25
+    assert at_borders.max() <= inside.max()

@@ -1,0 +1,106 @@
+"""Self-contained HTML reports: matplotlib figures embedded as PNG, so one file opens anywhere."""
+
+import base64
+import html
+import io
+import os
+import uuid
+
+import numpy as np
+
+from . import metrics
+from .terrain import hillshade
+
+DESCRIPTOR_LABELS = {"relief": "Relief (m)", "slope": "Slope (degrees)", "curvature": "Curvature, Laplacian (1/m)",
+                     "roughness": "Terrain ruggedness index (m)", "hypsometry": "Hypsometric integral per tile"}
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError as error:
+        raise ValueError("Reports need matplotlib; install it with: python3 -m pip install --user matplotlib") from error
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    _pyplot().close(figure)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _gallery(real_tiles, synthetic_tiles, pixel) -> str:
+    plt = _pyplot()
+    count = min(6, len(real_tiles), len(synthetic_tiles))
+    figure, axes = plt.subplots(2, count, figsize=(2 * count, 4.4), squeeze=False)
+    for row, (label, tiles) in enumerate((("real", real_tiles), ("synthetic", synthetic_tiles))):
+        for column in range(count):
+            axis = axes[row][column]
+            axis.imshow(hillshade(tiles[column], *pixel), cmap="gray", vmin=0, vmax=1)
+            axis.set_xticks([])
+            axis.set_yticks([])
+            if column == 0:
+                axis.set_ylabel(label)
+    return _png(figure)
+
+
+def _histograms(real, synthetic) -> str:
+    plt = _pyplot()
+    figure, axes = plt.subplots(1, len(DESCRIPTOR_LABELS), figsize=(4 * len(DESCRIPTOR_LABELS), 3.2))
+    for axis, (name, label) in zip(axes, DESCRIPTOR_LABELS.items()):
+        low, high = np.percentile(np.concatenate([real[name], synthetic[name]]), [0.5, 99.5])
+        bins = np.linspace(low, high, 40) if high > low else 10
+        axis.hist(real[name], bins=bins, density=True, alpha=0.55, label="real")
+        axis.hist(synthetic[name], bins=bins, density=True, alpha=0.55, label="synthetic")
+        axis.set_xlabel(label)
+    axes[0].legend()
+    return _png(figure)
+
+
+def _spectra(real_spectrum, synthetic_spectrum) -> str:
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(5.5, 4))
+    for label, spectrum in (("real", real_spectrum), ("synthetic", synthetic_spectrum)):
+        axis.loglog(1.0 / spectrum.frequency, spectrum.power, marker="o", label=f"{label} (slope {spectrum.slope:.2f})")
+    axis.invert_xaxis()
+    axis.set_xlabel("wavelength (m)")
+    axis.set_ylabel("power")
+    axis.legend()
+    return _png(figure)
+
+
+def write_comparison_report(path: str, real_tiles, synthetic_tiles, pixel, distances: dict) -> None:
+    """Write the report atomically: the file appears only once complete."""
+    real = metrics.tile_descriptors(real_tiles, *pixel)
+    synthetic = metrics.tile_descriptors(synthetic_tiles, *pixel)
+    pixel_mean = float(np.sqrt(pixel[0] * pixel[1]))
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.4g}</td></tr>" for k, v in distances.items())
+    page = f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>GeoGAN realism report</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1400px}} table{{border-collapse:collapse}}
+td,th{{border:1px solid #bbb;padding:4px 10px;text-align:right}} img{{max-width:100%}}</style></head><body>
+<h1>GeoGAN realism report</h1>
+<p>{len(real_tiles)} real and {len(synthetic_tiles)} synthetic tiles of {real_tiles[0].shape[0]} px,
+pixels of {pixel[0]:.1f} x {pixel[1]:.1f} m. Distances are 0 for identical distributions; compare them with
+the distance between two sets of real tiles.</p>
+<h2>Distances</h2><table><tr><th>measure</th><th>distance</th></tr>{rows}</table>
+<h2>Hillshades</h2><img alt="hillshade gallery" src="{_gallery(real_tiles, synthetic_tiles, pixel)}">
+<h2>Descriptor distributions</h2><img alt="histograms" src="{_histograms(real, synthetic)}">
+<h2>Radially averaged power spectrum</h2>
+<img alt="power spectra" src="{_spectra(metrics.mean_spectrum(real_tiles, pixel_mean),
+                                        metrics.mean_spectrum(synthetic_tiles, pixel_mean))}">
+</body></html>
+"""
+    folder = os.path.dirname(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(page)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
