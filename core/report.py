@@ -33,21 +33,6 @@ def _png(figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _gallery(real_tiles, synthetic_tiles, pixel) -> str:
-    plt = _pyplot()
-    count = min(6, len(real_tiles), len(synthetic_tiles))
-    figure, axes = plt.subplots(2, count, figsize=(2 * count, 4.4), squeeze=False)
-    for row, (label, tiles) in enumerate((("real", real_tiles), ("synthetic", synthetic_tiles))):
-        for column in range(count):
-            axis = axes[row][column]
-            axis.imshow(hillshade(tiles[column], *pixel), cmap="gray", vmin=0, vmax=1)
-            axis.set_xticks([])
-            axis.set_yticks([])
-            if column == 0:
-                axis.set_ylabel(label)
-    return _png(figure)
-
-
 def _histograms(real, synthetic) -> str:
     plt = _pyplot()
     figure, axes = plt.subplots(1, len(DESCRIPTOR_LABELS), figsize=(4 * len(DESCRIPTOR_LABELS), 3.2))
@@ -73,28 +58,36 @@ def _spectra(real_spectrum, synthetic_spectrum) -> str:
     return _png(figure)
 
 
-def write_comparison_report(path: str, real_tiles, synthetic_tiles, pixel, distances: dict) -> None:
-    """Write the report atomically: the file appears only once complete."""
-    real = metrics.tile_descriptors(real_tiles, *pixel)
-    synthetic = metrics.tile_descriptors(synthetic_tiles, *pixel)
-    pixel_mean = float(np.sqrt(pixel[0] * pixel[1]))
-    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.4g}</td></tr>" for k, v in distances.items())
-    page = f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>GeoGAN realism report</title>
-<style>body{{font-family:sans-serif;margin:2em;max-width:1400px}} table{{border-collapse:collapse}}
-td,th{{border:1px solid #bbb;padding:4px 10px;text-align:right}} img{{max-width:100%}}</style></head><body>
-<h1>GeoGAN realism report</h1>
-<p>{len(real_tiles)} real and {len(synthetic_tiles)} synthetic tiles of {real_tiles[0].shape[0]} px,
-pixels of {pixel[0]:.1f} x {pixel[1]:.1f} m. Distances are 0 for identical distributions; compare them with
-the distance between two sets of real tiles.</p>
-<h2>Distances</h2><table><tr><th>measure</th><th>distance</th></tr>{rows}</table>
-<h2>Hillshades</h2><img alt="hillshade gallery" src="{_gallery(real_tiles, synthetic_tiles, pixel)}">
-<h2>Descriptor distributions</h2><img alt="histograms" src="{_histograms(real, synthetic)}">
-<h2>Radially averaged power spectrum</h2>
-<img alt="power spectra" src="{_spectra(metrics.mean_spectrum(real_tiles, pixel_mean),
-                                        metrics.mean_spectrum(synthetic_tiles, pixel_mean))}">
-</body></html>
-"""
+def _tile_rows(rows: list, pixel) -> str:
+    """One row of hillshaded tiles per (label, tiles) pair."""
+    plt = _pyplot()
+    count = max(len(tiles) for _, tiles in rows)
+    figure, axes = plt.subplots(len(rows), count, figsize=(1.6 * count, 1.7 * len(rows)), squeeze=False)
+    for row, (label, tiles) in enumerate(rows):
+        for column in range(count):
+            axis = axes[row][column]
+            axis.set_xticks([])
+            axis.set_yticks([])
+            if column < len(tiles):
+                axis.imshow(hillshade(tiles[column], *pixel), cmap="gray", vmin=0, vmax=1)
+            if column == 0:
+                axis.set_ylabel(label, fontsize=8)
+    return _png(figure)
+
+
+def _losses(history: dict) -> str:
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(8, 3.5))
+    axis.plot(history["step"], history["discriminator"], label="discriminator")
+    axis.plot(history["step"], history["generator"], label="generator")
+    axis.axhline(np.log(4), color="grey", linestyle=":", label="balance (D = log 4)")
+    axis.set_xlabel("iteration")
+    axis.set_ylabel("loss")
+    axis.legend()
+    return _png(figure)
+
+
+def _write_atomically(path: str, page: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     temporary = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:8]}.part")
     try:
@@ -104,3 +97,41 @@ the distance between two sets of real tiles.</p>
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+def _page(title: str, body: str) -> str:
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1400px}} table{{border-collapse:collapse}}
+td,th{{border:1px solid #bbb;padding:4px 10px;text-align:right}} img{{max-width:100%}}
+.warning{{background:#fde8e0;border-left:4px solid #c0392b;padding:6px 12px}}</style></head><body>
+<h1>{html.escape(title)}</h1>{body}</body></html>
+"""
+
+
+def write_training_report(path: str, history: dict, snapshots: list, real_tiles, pixel, warnings: list,
+                          summary: str) -> None:
+    notes = "".join(f'<p class="warning">{html.escape(w)}</p>' for w in warnings) or "<p>No sign of collapse or divergence.</p>"
+    rows = [("real", list(real_tiles))] + [(f"step {step}", list(samples)) for step, samples in snapshots]
+    body = (f"<p>{html.escape(summary)}</p><h2>Health</h2>{notes}"
+            f'<h2>Losses</h2><img alt="loss curves" src="{_losses(history)}">'
+            f"<h2>Samples from fixed noise (EMA generator), hillshaded</h2>"
+            f'<img alt="samples during training" src="{_tile_rows(rows, pixel)}">')
+    _write_atomically(path, _page("GeoGAN training report", body))
+
+
+def write_comparison_report(path: str, real_tiles, synthetic_tiles, pixel, distances: dict) -> None:
+    """Write the report atomically: the file appears only once complete."""
+    real = metrics.tile_descriptors(real_tiles, *pixel)
+    synthetic = metrics.tile_descriptors(synthetic_tiles, *pixel)
+    pixel_mean = float(np.sqrt(pixel[0] * pixel[1]))
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.4g}</td></tr>" for k, v in distances.items())
+    spectra = _spectra(metrics.mean_spectrum(real_tiles, pixel_mean), metrics.mean_spectrum(synthetic_tiles, pixel_mean))
+    body = (f"<p>{len(real_tiles)} real and {len(synthetic_tiles)} synthetic tiles of {real_tiles[0].shape[0]} px, "
+            f"pixels of {pixel[0]:.1f} x {pixel[1]:.1f} m. Distances are 0 for identical distributions; compare them "
+            f"with the distance between two sets of real tiles.</p>"
+            f"<h2>Distances</h2><table><tr><th>measure</th><th>distance</th></tr>{rows}</table>"
+            f'<h2>Hillshades</h2><img alt="hillshade gallery" src="{_tile_rows([("real", real_tiles[:6]), ("synthetic", synthetic_tiles[:6])], pixel)}">'
+            f'<h2>Descriptor distributions</h2><img alt="histograms" src="{_histograms(real, synthetic)}">'
+            f'<h2>Radially averaged power spectrum</h2><img alt="power spectra" src="{spectra}">')
+    _write_atomically(path, _page("GeoGAN realism report", body))

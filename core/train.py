@@ -19,6 +19,7 @@ from . import __version__
 from .checkpoint import save_checkpoint
 from .devices import autocast, resolve_device
 from .models import Discriminator, Generator
+from .monitor import SAMPLES_PER_SNAPSHOT, TrainingMonitor
 from .progress import Reporter
 from .raster_io import read_band
 from .settings import TrainSettings
@@ -80,8 +81,10 @@ def _generator_step(generator, discriminator, optimiser, noise) -> float:
     return loss.item()
 
 
-def train(sources: list, output_path: str, settings: TrainSettings, reporter: Reporter = None) -> TrainResult:
-    """Train on random tiles of `sources` (raster paths) and write a checkpoint to `output_path`."""
+def train(sources: list, output_path: str, settings: TrainSettings, reporter: Reporter = None,
+          report_path: str = None) -> TrainResult:
+    """Train on random tiles of `sources` (raster paths) and write a checkpoint to `output_path`,
+    and an HTML training report (losses, samples, health warnings) to `report_path` when given."""
     reporter = reporter or Reporter()
     settings.validate()
     device = resolve_device(settings.device)
@@ -111,6 +114,8 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
         return torch.randn(batch, config.latent_channels, latent_side, latent_side, generator=noise_generator,
                            device=device).contiguous(memory_format=torch.channels_last)
 
+    monitor = TrainingMonitor(sampler.sample(SAMPLES_PER_SNAPSHOT), (config.latent_channels, latent_side, latent_side),
+                              settings.iterations, rasters[0].grid, norm.relief_scale, settings.seed)
     history = {"step": [], "discriminator": [], "generator": []}
     record_every = max(1, settings.iterations // 500)
     log_every = max(1, settings.iterations // 20)
@@ -128,6 +133,7 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
         half_life = min(settings.ema_half_life_tiles, 0.1 * (step + 1) * batch)
         _update_ema(generator_ema, generator, 0.5 ** (batch / max(half_life, 1e-8)))
 
+        monitor.after_step(step + 1, generator_ema)
         window_d.append(loss_d)
         window_g.append(loss_g)
         if (step + 1) % record_every == 0 or step + 1 == settings.iterations:
@@ -162,7 +168,13 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
         "generator": {k: v.cpu() for k, v in generator_ema.state_dict().items()},
         "discriminator": {k: v.cpu() for k, v in discriminator.state_dict().items()},
     })
-    reporter.log(f"Trained {settings.iterations} steps in {seconds:.0f} s; model written to {output_path}.")
+    summary = f"Trained {settings.iterations} steps in {seconds:.0f} s; model written to {output_path}."
+    reporter.log(summary)
+    warnings = monitor.warnings(history)
+    for warning in warnings:
+        reporter.log(f"Warning: {warning}")
+    if report_path:
+        monitor.write_report(report_path, history, warnings, summary)
     return TrainResult(output_path, history["generator"][-1], history["discriminator"][-1], settings.iterations, seconds)
 
 

@@ -22,6 +22,7 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
     DEVICE = "DEVICE"
     SEED = "SEED"
     OUTPUT_MODEL = "OUTPUT_MODEL"
+    OUTPUT_REPORT = "OUTPUT_REPORT"
     GENERATOR_LOSS = "GENERATOR_LOSS"
     DISCRIMINATOR_LOSS = "DISCRIMINATOR_LOSS"
 
@@ -43,7 +44,8 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
             "15 minutes on a 2-core CPU, a minute on a GPU.\n"
             "<b>Device</b>: auto uses a CUDA GPU when PyTorch sees one, else the CPU.\n\n"
             "The model file (.pt) holds the network and the georeferencing of the first input; use it with "
-            "'Generate synthetic DEM'."
+            "'Generate synthetic DEM'. The optional training report (HTML) shows the loss curves, samples taken "
+            "during training and warnings when training collapsed or diverged."
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -61,6 +63,9 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
         self.addParameter(mark_advanced(QgsProcessingParameterNumber(self.SEED, "Random seed", INTEGER_NUMBER, 0)))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT_MODEL, "Trained model", "GeoGAN model (*.pt)"))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT_REPORT, "Training report (loss curves, samples, health)", "HTML files (*.html)",
+            optional=True, createByDefault=False))
         self.addOutput(QgsProcessingOutputNumber(self.GENERATOR_LOSS, "Final generator loss"))
         self.addOutput(QgsProcessingOutputNumber(self.DISCRIMINATOR_LOSS, "Final discriminator loss"))
 
@@ -84,10 +89,14 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
             band=self.parameterAsInt(parameters, self.BAND, context),
             device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)],
         )
+        report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context) or None
         with core_errors("Training was cancelled; no model was written."):
-            result = train(paths, output_path, settings, reporter_for(feedback))
-        return {
+            result = train(paths, output_path, settings, reporter_for(feedback), report_path=report_path)
+        results = {
             self.OUTPUT_MODEL: output_path,
             self.GENERATOR_LOSS: result.generator_loss,
             self.DISCRIMINATOR_LOSS: result.discriminator_loss,
         }
+        if report_path:
+            results[self.OUTPUT_REPORT] = report_path
+        return results

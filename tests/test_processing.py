@@ -87,3 +87,15 @@ def test_larger_than_tile_output_has_terrain_everywhere(trained_model, tmp_path)
     # every 64-pixel block varies: no flat or empty window
     blocks = values[:512, :640].reshape(8, 64, 10, 64).std(axis=(1, 3))
     assert (blocks > 0).all()
+
+
+def test_training_report_shows_losses_samples_and_health(geogan_plugin, sample_dem, tmp_path):
+    report = tmp_path / "training.html"
+    results = processing.run("geogan:traingan", {
+        "INPUT_LAYERS": [sample_dem], "TILE_SIZE": 32, "ITERATIONS": 12, "BATCH_SIZE": 4, "DEVICE": 1,
+        "OUTPUT_MODEL": str(tmp_path / "m.pt"), "OUTPUT_REPORT": str(report)})
+    assert results["OUTPUT_REPORT"] == str(report)
+    page = report.read_text()
+    assert page.count("data:image/png;base64,") == 2 and "step 12" not in page  # steps are in the image
+    # 12 steps cannot make varied terrain yet: the health check must say so
+    assert "mode collapse" in page

@@ -1,0 +1,57 @@
+"""Watching a training run: sample snapshots, collapse and divergence warnings, and the HTML training report."""
+
+import numpy as np
+import torch
+
+from .terrain import pixel_size_metres
+
+SNAPSHOTS = 6
+SAMPLES_PER_SNAPSHOT = 6
+
+
+class TrainingMonitor:
+    """Keeps a few hillshade-ready samples from fixed noise during training and judges the run at the end."""
+
+    def __init__(self, real_batch: np.ndarray, latent_shape: tuple, iterations: int, grid, relief_scale: float,
+                 seed: int = 0):
+        self.real = real_batch[:SAMPLES_PER_SNAPSHOT, 0] * relief_scale
+        generator = torch.Generator().manual_seed(seed + 1)
+        self.noise = torch.randn(SAMPLES_PER_SNAPSHOT, *latent_shape, generator=generator)
+        self.snapshot_steps = sorted({max(1, round(iterations * k / SNAPSHOTS)) for k in range(1, SNAPSHOTS + 1)})
+        self.snapshots = []  # (step, samples in elevation units)
+        self.relief_scale = relief_scale
+        latitude = grid.origin[1] - grid.pixel_size[1] * grid.height / 2
+        self.pixel = pixel_size_metres(grid.pixel_size, grid.is_geographic(), latitude)
+
+    @torch.no_grad()
+    def after_step(self, step: int, generator_ema: torch.nn.Module) -> None:
+        if step in self.snapshot_steps:
+            device = next(generator_ema.parameters()).device
+            relief = generator_ema(self.noise.to(device)).float().cpu().numpy()[:, 0]
+            self.snapshots.append((step, relief * self.relief_scale))
+
+    def warnings(self, history: dict) -> list:
+        """Sentences about a collapsed or diverged run, empty when training looks healthy."""
+        found = []
+        tail = max(1, len(history["discriminator"]) // 10)
+        last_d = float(np.mean(history["discriminator"][-tail:]))
+        if last_d < 0.05:
+            found.append(f"The discriminator loss ended near zero ({last_d:.3f}): it wins every time, so the generator "
+                         f"has stopped learning. Try more iterations with a lower learning rate, or a larger dataset.")
+        if not np.isfinite(history["generator"][-tail:]).all() or max(history["generator"][-tail:]) > 50:
+            found.append("The generator loss diverged; train again with another seed or fewer iterations.")
+        if self.snapshots:
+            samples = self.snapshots[-1][1]
+            spread = samples.reshape(len(samples), -1)
+            spread = (spread - spread.mean(axis=1, keepdims=True)).std(axis=0).mean()
+            real = self.real.reshape(len(self.real), -1)
+            real_spread = (real - real.mean(axis=1, keepdims=True)).std(axis=0).mean()
+            if spread < 0.2 * real_spread:
+                found.append(f"Generated tiles look alike (spread {spread:.1f} against {real_spread:.1f} for real "
+                             f"tiles): mode collapse. Train again with another seed or a larger batch.")
+        return found
+
+    def write_report(self, path: str, history: dict, warnings: list, summary: str) -> None:
+        from .report import write_training_report
+
+        write_training_report(path, history, self.snapshots, self.real, self.pixel, warnings, summary)
