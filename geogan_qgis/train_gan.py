@@ -41,7 +41,7 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
             "<b>Tile size</b>: the side of training tiles in pixels (a multiple of 16). Larger tiles learn larger "
             "landforms but train more slowly.\n"
             "<b>Iterations</b>: training steps. A few hundred give a rough model; 3000 (the default) takes about "
-            "15 minutes on a 2-core CPU, a minute on a GPU.\n"
+            "12 minutes on a 2-core CPU, far less on a GPU.\n"
             "<b>Device</b>: auto uses a CUDA GPU when PyTorch sees one, else the CPU.\n\n"
             "The model file (.pt) holds the network and the georeferencing of the first input; use it with "
             "'Generate synthetic DEM'. The optional training report (HTML) shows the loss curves, samples taken "
