@@ -9,6 +9,7 @@ import pytest
 import torch
 from qgis.core import QgsProcessingException
 
+from hostile_files import RunsCode
 from rasters import hills, write_raster
 
 
@@ -70,14 +71,6 @@ def test_cuda_without_a_gpu_is_refused_and_auto_falls_back(geogan_plugin, tmp_pa
     assert os.path.exists(_train(tmp_path, [sample_dem], DEVICE=0)["OUTPUT_MODEL"])
 
 
-class _RunsCode:
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
-
-
 def _bad_model(tmp_path, case, trained_model):
     path = tmp_path / "bad.pt"
     if case == "missing":
@@ -89,7 +82,7 @@ def _bad_model(tmp_path, case, trained_model):
     elif case == "text":
         path.write_text("hello")
     elif case == "code-running pickle":
-        torch.save({"x": _RunsCode(str(tmp_path / "pwned"))}, str(path))
+        torch.save({"x": RunsCode(str(tmp_path / "pwned"))}, str(path))
     elif case == "plain pickle":
         path.write_bytes(pickle.dumps([1, 2, 3]))
     return str(path)

@@ -15,6 +15,8 @@ from core.progress import Cancelled, Reporter
 from core.settings import TrainSettings
 from core.train import train
 
+from hostile_files import RunsCode
+
 QUICK = dict(tile_size=32, iterations=4, batch_size=4, seed=1, device="cpu")
 
 
@@ -87,17 +89,9 @@ def test_cancelled_training_writes_no_model(tmp_path, sample_dem):
     assert len(steps) == 2 and os.listdir(tmp_path) == []
 
 
-class _RunsCode:
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
-
-
 def test_pickle_that_runs_code_is_refused_without_running(tmp_path):
     marker, path = tmp_path / "pwned", tmp_path / "evil.pt"
-    torch.save({"format": "geogan-terrain-gan", "payload": _RunsCode(str(marker))}, str(path))
+    torch.save({"format": "geogan-terrain-gan", "payload": RunsCode(str(marker))}, str(path))
     with pytest.raises(CheckpointError, match="could run code"):
         load_checkpoint(str(path))
     assert not marker.exists()
