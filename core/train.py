@@ -17,6 +17,7 @@ from torch.nn import functional as F
 
 from . import __version__
 from .checkpoint import save_checkpoint
+from .critic import train_realism_critic
 from .devices import autocast, resolve_device
 from .models import Discriminator, Generator
 from .monitor import SAMPLES_PER_SNAPSHOT, TrainingMonitor
@@ -153,6 +154,7 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
         calibration = torch.randn(16, config.latent_channels, 2 * latent_side, 2 * latent_side,
                                   generator=noise_generator, device=device)
         generator_offset = float(generator_ema(calibration).float().mean())
+    critic = train_realism_critic(discriminator, generator_ema, sampler, noise, settings, reporter)
     first = rasters[0].grid
     save_checkpoint(output_path, {
         "settings": settings.to_dict(),
@@ -167,6 +169,7 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
         "versions": library_versions(),
         "generator": {k: v.cpu() for k, v in generator_ema.state_dict().items()},
         "discriminator": {k: v.cpu() for k, v in discriminator.state_dict().items()},
+        "critic": critic,
     })
     summary = f"Trained {settings.iterations} steps in {seconds:.0f} s; model written to {output_path}."
     reporter.log(summary)
