@@ -1,6 +1,7 @@
 """Choosing the torch device: auto, cpu or cuda, with a clear refusal when cuda is asked for but absent."""
 
 import contextlib
+import os
 
 import torch
 
@@ -27,3 +28,11 @@ def autocast(device: torch.device):
     if device.type == "cuda":
         return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def share_cpu_between_processes() -> None:
+    """Under torchrun with several processes on one machine, give each its share of the cores
+    (torch would otherwise start one thread per core in every process and oversubscribe the CPU)."""
+    processes = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    if processes > 1:
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // processes))

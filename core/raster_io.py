@@ -57,25 +57,93 @@ def open_raster(path: str) -> gdal.Dataset:
     return dataset
 
 
+# Rasters up to this many pixels (64 MB as float32) are read once and kept in memory; larger ones
+# are read window by window, so a national mosaic never has to fit in memory.
+IN_MEMORY_PIXELS = 4096 * 4096
+
+
+class RasterSource:
+    """One band of a raster, read window by window as float32 with nodata, NaN and mask pixels as NaN.
+
+    Given a `match` grid with another CRS or pixel size, the raster is warped on the fly (a GDAL
+    warped VRT) to that CRS and pixel size, so tiles from several rasters share one ground scale.
+    """
+
+    def __init__(self, path: str, band: int = 1, match: Grid = None):
+        dataset = open_raster(path)
+        if not 1 <= band <= dataset.RasterCount:
+            raise ValueError(
+                f"{os.path.basename(path)} has {dataset.RasterCount} band(s), so band {band} does not exist; "
+                f"choose a band between 1 and {dataset.RasterCount}."
+            )
+        self.name = os.path.basename(path)
+        self.warped = match is not None and not _same_ground(_grid_of(dataset), match)
+        self._datasets = [dataset]  # every dataset in the chain stays open while its bands are read
+        if self.warped:
+            self._datasets += _warped_vrt(dataset, band, match)
+            dataset, band = self._datasets[-1], 1
+        self._band = dataset.GetRasterBand(band)
+        nodata = self._band.GetNoDataValue()
+        self._nodata = None if nodata is None else np.float32(nodata)
+        # A per-dataset or alpha mask has to be read and honoured too.
+        self._use_mask = not self._band.GetMaskFlags() & (gdal.GMF_ALL_VALID | gdal.GMF_NODATA)
+        self.grid = _grid_of(dataset)
+        self._values = None
+        if self.grid.width * self.grid.height <= IN_MEMORY_PIXELS:
+            self._values = self._read_from_gdal(0, 0, self.grid.height, self.grid.width)
+
+    @property
+    def shape(self) -> tuple:
+        return (self.grid.height, self.grid.width)
+
+    def _read_from_gdal(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:
+        values = self._band.ReadAsArray(col, row, cols, rows).astype(np.float32, copy=False)
+        if self._nodata is not None:
+            values[values == self._nodata] = np.nan
+        if self._use_mask:
+            values[self._band.GetMaskBand().ReadAsArray(col, row, cols, rows) == 0] = np.nan
+        return values
+
+    def read(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:
+        """A (rows, cols) float32 window whose top-left pixel is (row, col); callers must not modify it."""
+        if self._values is not None:
+            return self._values[row:row + rows, col:col + cols]
+        return self._read_from_gdal(row, col, rows, cols)
+
+
+def _grid_of(dataset: gdal.Dataset) -> Grid:
+    return Grid(dataset.GetProjection(), tuple(dataset.GetGeoTransform()), dataset.RasterXSize, dataset.RasterYSize)
+
+
+def _same_ground(grid: Grid, other: Grid) -> bool:
+    same_crs = True
+    if grid.crs_wkt and other.crs_wkt:
+        a, b = osr.SpatialReference(), osr.SpatialReference()
+        a.ImportFromWkt(grid.crs_wkt)
+        b.ImportFromWkt(other.crs_wkt)
+        same_crs = bool(a.IsSame(b))
+    return same_crs and np.allclose(grid.pixel_size, other.pixel_size, rtol=1e-6)
+
+
+def _warped_vrt(dataset: gdal.Dataset, band: int, match: Grid) -> list:
+    """[one-band VRT, warped VRT]: an in-memory warped VRT of one band in `match`'s CRS and pixel size (bilinear; nodata as NaN)."""
+    source_nodata = dataset.GetRasterBand(band).GetNoDataValue()
+    try:
+        one_band = gdal.Translate("", dataset, format="VRT", bandList=[band])
+        warped = gdal.Warp("", one_band, format="VRT", dstSRS=match.crs_wkt or None,
+                           xRes=match.pixel_size[0], yRes=match.pixel_size[1], resampleAlg="bilinear",
+                           outputType=gdal.GDT_Float32, srcNodata=source_nodata, dstNodata=float("nan"))
+    except RuntimeError as error:
+        raise ValueError(f"Cannot warp {dataset.GetDescription()} to the first layer's CRS: {error}. "
+                         f"Reproject it first (Raster > Projections > Warp).") from error
+    return [one_band, warped]
+
+
 def read_band(path: str, band: int = 1) -> ElevationRaster:
-    """Read one band as float32 with its nodata value and NaNs both turned into NaN."""
-    dataset = open_raster(path)
-    if not 1 <= band <= dataset.RasterCount:
-        raise ValueError(
-            f"{os.path.basename(path)} has {dataset.RasterCount} band(s), so band {band} does not exist; "
-            f"choose a band between 1 and {dataset.RasterCount}."
-        )
-    raster_band = dataset.GetRasterBand(band)
-    values = raster_band.ReadAsArray().astype(np.float32)
-    nodata = raster_band.GetNoDataValue()
-    if nodata is not None:
-        values[values == np.float32(nodata)] = np.nan
-    mask_flags = raster_band.GetMaskFlags()
-    if not mask_flags & (gdal.GMF_ALL_VALID | gdal.GMF_NODATA):
-        # A per-dataset or alpha mask: honour it too.
-        values[raster_band.GetMaskBand().ReadAsArray() == 0] = np.nan
-    grid = Grid(dataset.GetProjection(), tuple(dataset.GetGeoTransform()), dataset.RasterXSize, dataset.RasterYSize)
-    return ElevationRaster(os.path.basename(path), values, grid)
+    """Read a whole band as float32 with its nodata value, NaNs and mask all turned into NaN."""
+    source = RasterSource(path, band)
+    values = np.array(source.read(0, 0, *source.shape), dtype=np.float32)
+    return ElevationRaster(source.name, values, source.grid)
 
 
 def check_output_size(width: int, height: int) -> None:

@@ -3,13 +3,23 @@
 A tile is turned into relief (elevation minus the tile's mean) divided by one global relief scale,
 so steep and gentle tiles keep their true proportions. The scale and the mean elevation are saved
 in the checkpoint to map generator output back to elevation units.
+
+Rasters are scanned once in strips of rows to find where tiles fit (and to measure elevation
+statistics); afterwards only the drawn tiles are read, so any raster size trains in bounded memory.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .raster_io import ElevationRaster
+from .raster_io import RasterSource
+
+# At most this many candidate tile corners are kept per raster (8 bytes each); on larger rasters the
+# corners lie on a grid every few pixels, which still gives millions of distinct tiles.
+MAX_CORNERS = 4_000_000
+# Pixels read at a time while scanning a raster (64 MB as float32).
+SCAN_PIXELS = 16_000_000
 
 
 @dataclass
@@ -30,42 +40,90 @@ def _nodata_counts(valid: np.ndarray, tile_size: int) -> np.ndarray:
     return invalid[t:, t:] - invalid[:-t, t:] - invalid[t:, :-t] + invalid[:-t, :-t]
 
 
-class TileSampler:
-    """Draws random, augmented, normalised tiles from one or more rasters."""
+class _ElevationStats:
+    """Running count, sum, minimum and maximum of valid elevations, fed strip by strip."""
 
-    def __init__(self, rasters: list, tile_size: int, max_nodata_fraction: float = 0.01, seed: int = 0):
-        if not rasters:
+    def __init__(self):
+        self.count, self.total, self.minimum, self.maximum = 0, 0.0, math.inf, -math.inf
+
+    def add(self, values: np.ndarray) -> None:
+        valid = values[np.isfinite(values)]
+        if valid.size:
+            self.count += valid.size
+            self.total += float(valid.sum(dtype=np.float64))
+            self.minimum = min(self.minimum, float(valid.min()))
+            self.maximum = max(self.maximum, float(valid.max()))
+
+
+def corner_stride(height: int, width: int, tile_size: int) -> int:
+    """Spacing of candidate tile corners: 1 (every pixel) unless that would exceed MAX_CORNERS."""
+    positions = max(0, height - tile_size + 1) * max(0, width - tile_size + 1)
+    return max(1, math.ceil(math.sqrt(positions / MAX_CORNERS)))
+
+
+def usable_corners(source: RasterSource, tile_size: int, max_nodata_fraction: float, stats: _ElevationStats):
+    """(rows, cols, stride): top-left corners of tiles with at most max_nodata_fraction nodata."""
+    height, width = source.shape
+    t = tile_size
+    stride = corner_stride(height, width, t)
+    allowed = int(max_nodata_fraction * t * t)
+    strip = max(stride, SCAN_PIXELS // width // stride * stride)  # corner rows per strip, a multiple of stride
+    found_rows, found_cols = [], []
+    last_corner_row = height - t
+    for top in range(0, last_corner_row + 1, strip):
+        bottom = min(top + strip, last_corner_row + 1)  # corner rows [top, bottom) in this strip
+        values = source.read(top, 0, bottom - top + t - 1, width)
+        # Each strip owns its corner rows; the last one also owns the rows below the last corner.
+        stats.add(values if bottom > last_corner_row else values[:bottom - top])
+        counts = _nodata_counts(np.isfinite(values), t)[::stride, ::stride]
+        rows, cols = np.nonzero(counts <= allowed)
+        found_rows.append((rows * stride + top).astype(np.int32))
+        found_cols.append((cols * stride).astype(np.int32))
+    return np.concatenate(found_rows), np.concatenate(found_cols), stride
+
+
+class TileSampler:
+    """Draws random, augmented, normalised tiles from one or more rasters (RasterSource)."""
+
+    def __init__(self, sources: list, tile_size: int, max_nodata_fraction: float = 0.01, seed: int = 0,
+                 stream: int = 0):
+        """`stream` > 0 gives another sequence of tiles (one per training process) with the same normalisation."""
+        if not sources:
             raise ValueError("No input raster was given; choose at least one elevation raster to train on.")
         self.tile_size = tile_size
-        self.rasters = []
+        self.sources = []
         self.corners = []  # per raster: (rows, cols) of the top-left corners of usable tiles
-        for raster in rasters:
-            self._add(raster, max_nodata_fraction)
+        self.strides = []
+        stats = _ElevationStats()
+        for source in sources:
+            self._add(source, max_nodata_fraction, stats)
         counts = np.array([len(rows) for rows, _ in self.corners], dtype=np.float64)
         self._raster_weights = counts / counts.sum()
         self._rng = np.random.default_rng(seed)
-        self.normalisation = self._measure_normalisation()
+        self.normalisation = self._measure_normalisation(stats)
+        if stream:
+            self._rng = np.random.default_rng([seed, stream])
 
-    def _add(self, raster: ElevationRaster, max_nodata_fraction: float) -> None:
-        values, t = raster.values, self.tile_size
-        height, width = values.shape
+    def _add(self, source: RasterSource, max_nodata_fraction: float, stats: _ElevationStats) -> None:
+        t = self.tile_size
+        height, width = source.shape
         if height < t or width < t:
             raise ValueError(
-                f"{raster.name} is {width} x {height} pixels, smaller than the {t}-pixel tile; "
+                f"{source.name} is {width} x {height} pixels, smaller than the {t}-pixel tile; "
                 f"choose a smaller tile size or a larger raster."
             )
-        valid = np.isfinite(values)
-        if not valid.any():
-            raise ValueError(f"{raster.name} holds only nodata (or NaN) in this band; choose a raster with elevations.")
-        allowed = int(max_nodata_fraction * t * t)
-        rows, cols = np.nonzero(_nodata_counts(valid, t) <= allowed)
+        count_before = stats.count
+        rows, cols, stride = usable_corners(source, t, max_nodata_fraction, stats)
+        if stats.count == count_before:
+            raise ValueError(f"{source.name} holds only nodata (or NaN) in this band; choose a raster with elevations.")
         if len(rows) == 0:
             raise ValueError(
-                f"{raster.name} has no {t} x {t} pixel area with less than {max_nodata_fraction:.0%} nodata; "
+                f"{source.name} has no {t} x {t} pixel area with less than {max_nodata_fraction:.0%} nodata; "
                 f"choose a smaller tile size or a raster with fewer gaps."
             )
-        self.rasters.append(raster)
-        self.corners.append((rows.astype(np.int32), cols.astype(np.int32)))
+        self.sources.append(source)
+        self.corners.append((rows, cols))
+        self.strides.append(stride)
 
     @property
     def usable_tiles(self) -> int:
@@ -73,22 +131,21 @@ class TileSampler:
         return int(sum(len(rows) for rows, _ in self.corners))
 
     def _crop(self) -> np.ndarray:
-        raster_index = self._rng.choice(len(self.rasters), p=self._raster_weights)
+        raster_index = self._rng.choice(len(self.sources), p=self._raster_weights)
         rows, cols = self.corners[raster_index]
         k = self._rng.integers(len(rows))
         t = self.tile_size
-        tile = self.rasters[raster_index].values[rows[k]:rows[k] + t, cols[k]:cols[k] + t]
+        tile = self.sources[raster_index].read(int(rows[k]), int(cols[k]), t, t)
         relief = tile - np.nanmean(tile)
         # The few nodata pixels allowed in a tile become flat relief rather than spikes.
         return np.nan_to_num(relief, nan=0.0)
 
-    def _measure_normalisation(self, samples: int = 512) -> Normalisation:
+    def _measure_normalisation(self, stats: _ElevationStats, samples: int = 512) -> Normalisation:
         reliefs = np.stack([self._crop() for _ in range(samples)])
         scale = float(reliefs.std())
         if not scale > 0:
             raise ValueError("The training rasters are perfectly flat; there is no relief to learn.")
-        all_values = np.concatenate([r.values[np.isfinite(r.values)] for r in self.rasters])
-        return Normalisation(scale, float(all_values.mean()), float(all_values.min()), float(all_values.max()))
+        return Normalisation(scale, stats.total / stats.count, stats.minimum, stats.maximum)
 
     def sample(self, batch_size: int) -> np.ndarray:
         """A float32 batch (batch, 1, tile, tile) of normalised relief with random flips and quarter turns."""

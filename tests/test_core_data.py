@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.raster_io import read_band
+from core.raster_io import RasterSource, read_band
 from core.tiles import TileSampler
 
 from rasters import hills, write_raster
@@ -44,19 +44,19 @@ def test_non_raster_file_is_refused(tmp_path):
 def test_all_nodata_raster_is_refused(tmp_path, fill, nodata):
     path = write_raster(tmp_path / "empty.tif", np.full((64, 64), fill, np.float32), nodata=nodata)
     with pytest.raises(ValueError, match="only nodata"):
-        TileSampler([read_band(path)], 32)
+        TileSampler([RasterSource(path)], 32)
 
 
 def test_raster_smaller_than_tile_is_refused(tmp_path):
     path = write_raster(tmp_path / "small.tif", hills(20))
     with pytest.raises(ValueError, match="smaller than the 32-pixel tile"):
-        TileSampler([read_band(path)], 32)
+        TileSampler([RasterSource(path)], 32)
 
 
 def test_tiles_with_too_much_nodata_are_never_drawn(tmp_path):
     values = hills(96)
     values[:, 40:44] = np.nan  # a gap that spoils every tile crossing it
-    sampler = TileSampler([read_band(write_raster(tmp_path / "gap.tif", values))], 32)
+    sampler = TileSampler([RasterSource(write_raster(tmp_path / "gap.tif", values))], 32)
     rows, cols = sampler.corners[0]
     assert len(cols) > 0
     assert ((cols + 32 <= 40) | (cols >= 44)).all()
@@ -64,7 +64,7 @@ def test_tiles_with_too_much_nodata_are_never_drawn(tmp_path):
 
 def test_samples_are_the_true_relief_under_a_flip_or_turn(tmp_path):
     values = hills(32, seed=4)
-    sampler = TileSampler([read_band(write_raster(tmp_path / "one.tif", values))], 32)
+    sampler = TileSampler([RasterSource(write_raster(tmp_path / "one.tif", values))], 32)
     relief = values - values.mean()
     transforms = [np.rot90(relief, k) for k in range(4)] + [np.rot90(relief, k)[:, ::-1] for k in range(4)]
     batch = sampler.sample(8) * sampler.normalisation.relief_scale
@@ -76,8 +76,8 @@ def test_samples_are_the_true_relief_under_a_flip_or_turn(tmp_path):
 def test_normalisation_keeps_relief_proportions(tmp_path):
     gentle = hills(64, seed=1)
     steep = (gentle - 300) * 5 + 300
-    sampler = TileSampler([read_band(write_raster(tmp_path / "g.tif", gentle)),
-                           read_band(write_raster(tmp_path / "s.tif", steep))], 32, seed=0)
+    sampler = TileSampler([RasterSource(write_raster(tmp_path / "g.tif", gentle)),
+                           RasterSource(write_raster(tmp_path / "s.tif", steep))], 32, seed=0)
     spreads = sorted(tile.std() for tile in sampler.sample(200)[:, 0])
     assert spreads[-1] / spreads[0] > 3  # a single global scale: steep tiles stay steeper
     assert sampler.normalisation.elevation_min < 300 < sampler.normalisation.elevation_max
