@@ -110,6 +110,13 @@ class RasterSource:
             return self._values[row:row + rows, col:col + cols]
         return self._read_from_gdal(row, col, rows, cols)
 
+    def release_cache(self) -> None:
+        """Drop this raster's blocks from GDAL's block cache. Random tiles from a huge raster seldom hit the
+        cache again, and left alone it grows to GDAL_CACHEMAX (5 % of the RAM) for every training run."""
+        if self._values is None:
+            for dataset in reversed(self._datasets):
+                dataset.FlushCache()
+
 
 def _grid_of(dataset: gdal.Dataset) -> Grid:
     return Grid(dataset.GetProjection(), tuple(dataset.GetGeoTransform()), dataset.RasterXSize, dataset.RasterYSize)

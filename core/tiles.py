@@ -18,8 +18,8 @@ from .raster_io import RasterSource
 # At most this many candidate tile corners are kept per raster (8 bytes each); on larger rasters the
 # corners lie on a grid every few pixels, which still gives millions of distinct tiles.
 MAX_CORNERS = 4_000_000
-# Pixels read at a time while scanning a raster (64 MB as float32).
-SCAN_PIXELS = 16_000_000
+# Pixels read at a time while scanning a raster (16 MB as float32; the scan needs about six times that).
+SCAN_PIXELS = 4_000_000
 
 
 @dataclass
@@ -79,6 +79,7 @@ def usable_corners(source: RasterSource, tile_size: int, max_nodata_fraction: fl
         rows, cols = np.nonzero(counts <= allowed)
         found_rows.append((rows * stride + top).astype(np.int32))
         found_cols.append((cols * stride).astype(np.int32))
+        source.release_cache()
     return np.concatenate(found_rows), np.concatenate(found_cols), stride
 
 
@@ -158,4 +159,6 @@ class TileSampler:
                 relief = relief[:, ::-1]
             batch[i, 0] = relief
         batch /= self.normalisation.relief_scale
+        for source in self.sources:
+            source.release_cache()
         return batch
