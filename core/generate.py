@@ -2,30 +2,36 @@
 
 Rasters of any size are generated window by window. Each window is computed with a margin wider
 than the generator's receptive field and cropped, and the noise depends only on global position,
-so windows join without seams and the result does not depend on the window size.
+so windows join without seams and the result does not depend on the window size. Positions are
+pixels of the model's grid (see core.placement), so a sub-area generated alone matches a larger raster.
 """
 
 import argparse
 import math
 import os
 import sys
+import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+from osgeo import gdal
 
 from . import __version__
 from .checkpoint import load_checkpoint
 from .devices import autocast, resolve_device
 from .models import Generator
 from .noise import spatial_noise
+from .placement import (Placement, aligned_placement, check_placement_choice, grid_bounds, model_placement,
+                        reference_grid, reference_placement, snap_to_model_grid, transform_bounds)
 from .progress import Reporter
-from .raster_io import GeoTiffWriter, Grid, check_output_size
+from .raster_io import OUTPUT_NODATA, GeoTiffWriter, Grid, check_output_size
 from .settings import TrainSettings
 
 # Latent cells added on each side of a window: wider than the generator's receptive field.
 MARGIN_CELLS = 6
 WINDOW_PIXELS = 512
+DESCRIPTION = "synthetic elevation (GeoGAN)"
 
 
 @dataclass
@@ -64,17 +70,23 @@ def load_model(path: str, device: str = "cpu") -> TerrainModel:
 
 
 def _relief_window(model: TerrainModel, seed: int, top: int, left: int, height: int, width: int) -> np.ndarray:
-    """Normalised relief for output pixels [top, top + height) x [left, left + width); top and left are window-aligned."""
+    """Normalised relief for the model-grid pixels [top, top + height) x [left, left + width); any integers.
+
+    The latent cells around the enclosing cell-aligned area are generated and the window cropped from
+    it, so the noise of a pixel depends only on its position (negative ones too: cells are floored).
+    """
     factor = model.settings.model.upsampling_factor
-    cells_down, cells_across = math.ceil(height / factor), math.ceil(width / factor)
-    noise = spatial_noise(seed, top // factor - MARGIN_CELLS, left // factor - MARGIN_CELLS,
+    cell_top, cell_left = top // factor, left // factor
+    skip_down, skip_across = top - cell_top * factor, left - cell_left * factor
+    cells_down, cells_across = math.ceil((skip_down + height) / factor), math.ceil((skip_across + width) / factor)
+    noise = spatial_noise(seed, cell_top - MARGIN_CELLS, cell_left - MARGIN_CELLS,
                           cells_down + 2 * MARGIN_CELLS, cells_across + 2 * MARGIN_CELLS,
                           model.settings.model.latent_channels)
     with torch.inference_mode(), autocast(model.device):
         latent = torch.from_numpy(noise)[None].to(model.device, memory_format=torch.channels_last)
         relief = model.generator(latent)[0, 0].float()
-    margin = MARGIN_CELLS * factor
-    return relief[margin:margin + height, margin:margin + width].cpu().numpy()
+    down, across = MARGIN_CELLS * factor + skip_down, MARGIN_CELLS * factor + skip_across
+    return relief[down:down + height, across:across + width].cpu().numpy()
 
 
 def _windows(width: int, height: int, window: int):
@@ -84,8 +96,11 @@ def _windows(width: int, height: int, window: int):
 
 
 def generate_windows(model: TerrainModel, seed: int, width: int, height: int, reporter: Reporter = None,
-                     window: int = WINDOW_PIXELS):
-    """Yield (top, left, elevations) windows covering width x height pixels, elevations float32 in source units."""
+                     window: int = WINDOW_PIXELS, row: int = 0, col: int = 0):
+    """Yield (top, left, elevations) windows covering width x height pixels, elevations float32 in source units.
+
+    The area starts row/col pixels from the model grid's origin; top and left are counted from the area's corner.
+    """
     reporter = reporter or Reporter()
     check_output_size(width, height)
     factor = model.settings.model.upsampling_factor
@@ -93,20 +108,23 @@ def generate_windows(model: TerrainModel, seed: int, width: int, height: int, re
     windows = list(_windows(width, height, window))
     for done, (top, left, rows, cols) in enumerate(windows):
         reporter.check_cancelled()
-        relief = _relief_window(model, seed, top, left, rows, cols)
+        relief = _relief_window(model, seed, row + top, col + left, rows, cols)
         elevations = (relief - model.generator_offset) * model.relief_scale + model.elevation_mean
         yield top, left, elevations.astype(np.float32)
         reporter.progress(100.0 * (done + 1) / len(windows))
 
 
 def generate(model, seed: int, width: int, height: int, device: str = "cpu", reporter: Reporter = None,
-             window: int = WINDOW_PIXELS) -> np.ndarray:
-    """A synthetic DEM as a float32 array (height, width) in the training data's elevation units."""
+             window: int = WINDOW_PIXELS, row: int = 0, col: int = 0) -> np.ndarray:
+    """A synthetic DEM as a float32 array (height, width) in the training data's elevation units.
+
+    Its top-left pixel is row/col pixels from the model grid's origin (negative: above/left of it).
+    """
     if not isinstance(model, TerrainModel):
         model = load_model(model, device)
     check_output_size(width, height)
     elevations = np.empty((height, width), dtype=np.float32)
-    for top, left, values in generate_windows(model, seed, width, height, reporter, window):
+    for top, left, values in generate_windows(model, seed, width, height, reporter, window, row, col):
         elevations[top:top + values.shape[0], left:left + values.shape[1]] = values
     return elevations
 
@@ -126,28 +144,81 @@ def synthetic_tags(model: TerrainModel, seed: int) -> dict:
     }
 
 
-def output_grid(model: TerrainModel, width: int, height: int) -> Grid:
-    """The training data's CRS and pixel size, placed at the first training raster's origin."""
-    x0, pixel_w, _, y0, _, pixel_h = model.grid["geotransform"]
-    return Grid(model.grid["crs_wkt"], (x0, pixel_w, 0.0, y0, 0.0, pixel_h), width, height)
+def _write_placement(model: TerrainModel, path: str, seed: int, placement: Placement, tags: dict,
+                     reporter: Reporter) -> None:
+    with GeoTiffWriter(path, placement.width, placement.height, placement.grid, tags, DESCRIPTION) as writer:
+        for top, left, values in generate_windows(model, seed, placement.width, placement.height, reporter,
+                                                  row=placement.row, col=placement.col):
+            writer.write(values, top, left)
+        writer.commit()
+
+
+def _copy_warped(source_path: str, target: Grid, writer: GeoTiffWriter, reporter: Reporter) -> None:
+    """Warp source_path (bilinear) onto target's grid exactly, window by window, into writer."""
+    try:
+        warped = gdal.Warp("", source_path, format="VRT", dstSRS=target.crs_wkt, outputBounds=grid_bounds(target),
+                           width=target.width, height=target.height, resampleAlg="bilinear",
+                           srcNodata=OUTPUT_NODATA, dstNodata=OUTPUT_NODATA)
+        windows = list(_windows(target.width, target.height, WINDOW_PIXELS))
+        for done, (top, left, rows, cols) in enumerate(windows):
+            reporter.check_cancelled()
+            writer.write(warped.ReadAsArray(left, top, cols, rows).astype(np.float32), top, left)
+            reporter.progress(90.0 + 10.0 * (done + 1) / len(windows))
+    except RuntimeError as error:
+        raise ValueError(f"GDAL could not warp the generated DEM to the reference raster's grid ({error}).") from error
+    finally:
+        warped = None  # close the source file before its folder is deleted (Windows keeps open files)
+
+
+def _write_warped(model: TerrainModel, path: str, seed: int, target: Grid, tags: dict, reporter: Reporter) -> None:
+    """Generate on the model's grid around target's area into a scratch file, then warp it to target's grid."""
+    source = reference_placement(model.grid, target)
+    generation = Reporter(lambda percent: reporter.progress(0.9 * percent), reporter.is_cancelled, reporter.log)
+    with GeoTiffWriter(path, target.width, target.height, target, tags, DESCRIPTION) as writer:
+        folder = os.path.dirname(os.path.abspath(path))
+        with tempfile.TemporaryDirectory(prefix=".geogan-", dir=folder) as scratch:
+            source_path = os.path.join(scratch, "model_grid.tif")
+            _write_placement(model, source_path, seed, source, tags, generation)
+            _copy_warped(source_path, target, writer, reporter)
+        writer.commit()
 
 
 def generate_to_geotiff(model_path: str, output_path: str, seed: int, width: int = 0, height: int = 0,
-                        device: str = "cpu", reporter: Reporter = None) -> dict:
+                        device: str = "cpu", reporter: Reporter = None, extent=None, extent_crs: str = "",
+                        reference: str = "") -> dict:
     """Write a synthetic DEM GeoTIFF (float32, tiled, compressed, nodata set, tagged synthetic).
 
-    Width and height of 0 mean the model's tile size. Returns a summary of what was written.
+    Where it goes, one of:
+    - width x height pixels (0: the model's tile size) at the model grid's origin;
+    - extent (xmin, ymin, xmax, ymax in extent_crs, a WKT or "EPSG:n"; empty: the model's CRS): that
+      area snapped outward to the model's grid, in the model's CRS and pixel size;
+    - reference, a raster path: exactly that raster's grid, warped (bilinear) from the model's grid when
+      its CRS or pixel size differs.
+    Returns a summary of what was written.
     """
+    check_placement_choice(width, height, extent is not None, bool(reference))
+    reporter = reporter or Reporter()
     model = load_model(model_path, device)
-    width, height = width or model.tile_size, height or model.tile_size
-    check_output_size(width, height)
     tags = synthetic_tags(model, seed)
-    with GeoTiffWriter(output_path, width, height, output_grid(model, width, height), tags,
-                       description="synthetic elevation (GeoGAN)") as writer:
-        for top, left, values in generate_windows(model, seed, width, height, reporter):
-            writer.write(values, top, left)
-        writer.commit()
-    return {"path": output_path, "width": width, "height": height, "seed": seed, "tags": tags}
+    if reference:
+        target = reference_grid(reference)
+        placement = aligned_placement(model.grid, target)
+        if placement is None:
+            _write_warped(model, output_path, seed, target, tags, reporter)
+            return _summary(output_path, target, seed, tags)
+    elif extent is not None:
+        placement = snap_to_model_grid(model.grid, transform_bounds(extent, extent_crs, model.grid["crs_wkt"]))
+    else:
+        width, height = width or model.tile_size, height or model.tile_size
+        check_output_size(width, height)
+        placement = model_placement(model.grid, width, height)
+    _write_placement(model, output_path, seed, placement, tags, reporter)
+    return _summary(output_path, placement.grid, seed, tags)
+
+
+def _summary(path: str, grid: Grid, seed: int, tags: dict) -> dict:
+    return {"path": path, "width": grid.width, "height": grid.height, "seed": seed, "tags": tags,
+            "geotransform": grid.geotransform, "crs_wkt": grid.crs_wkt}
 
 
 def main(argv=None) -> int:
@@ -156,11 +227,18 @@ def main(argv=None) -> int:
     parser.add_argument("--output", "-o", required=True, help="GeoTIFF to write")
     parser.add_argument("--width", type=int, default=0, help="pixels (default: the model's tile size)")
     parser.add_argument("--height", type=int, default=0, help="pixels (default: the model's tile size)")
+    parser.add_argument("--extent", type=float, nargs=4, metavar=("XMIN", "YMIN", "XMAX", "YMAX"),
+                        help="cover this area (coordinates in --extent-crs) in the model's CRS and pixel size, "
+                             "instead of --width/--height")
+    parser.add_argument("--extent-crs", default="", help="CRS of --extent, e.g. EPSG:3857 (default: the model's CRS)")
+    parser.add_argument("--reference", default="",
+                        help="raster whose grid (CRS, pixel size, extent) the output matches exactly")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
     args = parser.parse_args(argv)
     try:
-        summary = generate_to_geotiff(args.model, args.output, args.seed, args.width, args.height, args.device)
+        summary = generate_to_geotiff(args.model, args.output, args.seed, args.width, args.height, args.device,
+                                      extent=args.extent, extent_crs=args.extent_crs, reference=args.reference)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

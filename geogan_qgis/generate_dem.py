@@ -5,9 +5,11 @@ import os
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
 )
 
 from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, reporter_for
@@ -20,6 +22,8 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
     MODEL = "MODEL"
     WIDTH = "WIDTH"
     HEIGHT = "HEIGHT"
+    EXTENT = "EXTENT"
+    REFERENCE_LAYER = "REFERENCE_LAYER"
     SEED = "SEED"
     DEVICE = "DEVICE"
     OUTPUT = "OUTPUT"
@@ -34,11 +38,19 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
         return (
             "Generates a synthetic DEM with a model trained by 'Train terrain GAN'.\n\n"
             "<b>Width / Height</b>: output size in pixels; left empty, the model's tile size. Any size works: "
-            "large rasters are generated window by window without seams.\n"
-            "<b>Seed</b>: the same model and seed always give the same terrain.\n\n"
-            "The GeoTIFF (float32, tiled, compressed) has the CRS and pixel size of the training data, starts at "
-            "the first training raster's top-left corner, and is tagged GEOGAN_SYNTHETIC=YES in its metadata "
-            "so it cannot pass for measured elevations."
+            "large rasters are generated window by window without seams. The raster then starts at the first "
+            "training raster's top-left corner.\n"
+            "<b>Extent</b> (optional, instead of width and height): the area to cover, in any CRS. The output "
+            "is in the training data's CRS and pixel size, snapped outward to the training data's pixel grid.\n"
+            "<b>Reference raster</b> (optional, instead of width, height and extent): the output gets exactly "
+            "this raster's CRS, pixel size, extent and size. When its CRS or pixel size differs from the "
+            "training data's, the terrain is generated at the training data's pixel size and warped "
+            "(bilinear) onto the reference grid.\n"
+            "<b>Seed</b>: the same model and seed always give the same terrain. The terrain at a place depends "
+            "only on the model, the seed and the place, so an area generated alone matches a larger raster "
+            "that covers it.\n\n"
+            "The GeoTIFF (float32, tiled, compressed) is tagged GEOGAN_SYNTHETIC=YES in its metadata so it "
+            "cannot pass for measured elevations."
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -46,25 +58,62 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
         for key, label in ((self.WIDTH, "Width (pixels)"), (self.HEIGHT, "Height (pixels)")):
             self.addParameter(QgsProcessingParameterNumber(
                 key, f"{label} [empty: the model's tile size]", INTEGER_NUMBER, None, optional=True, minValue=1))
+        self.addParameter(QgsProcessingParameterExtent(
+            self.EXTENT, "Extent to cover [optional, instead of width and height]", optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.REFERENCE_LAYER, "Reference raster: match its grid [optional]", optional=True))
         self.addParameter(QgsProcessingParameterNumber(self.SEED, "Random seed", INTEGER_NUMBER, 0))
         self.addParameter(mark_advanced(QgsProcessingParameterEnum(
             self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=0)))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Synthetic DEM"))
 
+    @staticmethod
+    def _given(parameters, key) -> bool:
+        return parameters.get(key) not in (None, "")
+
     def _size(self, parameters, key, context):
         """None when not given (the model's tile size); otherwise the integer the user asked for."""
-        if parameters.get(key) in (None, ""):
+        if not self._given(parameters, key):
             return None
         return self.parameterAsInt(parameters, key, context)
 
+    def _extent(self, parameters, context):
+        """(xmin, ymin, xmax, ymax) and its CRS as WKT ("": the model's CRS), or (None, "") when not given."""
+        if not self._given(parameters, self.EXTENT):
+            return None, ""
+        rectangle = self.parameterAsExtent(parameters, self.EXTENT, context)
+        crs = self.parameterAsExtentCrs(parameters, self.EXTENT, context)
+        bounds = (rectangle.xMinimum(), rectangle.yMinimum(), rectangle.xMaximum(), rectangle.yMaximum())
+        return bounds, crs.toWkt() if crs.isValid() else ""
+
+    def _reference(self, parameters, context) -> str:
+        """The reference raster's file path, or "" when not given."""
+        if not self._given(parameters, self.REFERENCE_LAYER):
+            return ""
+        layer = self.parameterAsRasterLayer(parameters, self.REFERENCE_LAYER, context)
+        if layer is None:
+            raise QgsProcessingException("REFERENCE_LAYER could not be opened as a raster layer; choose a raster "
+                                         "such as a GeoTIFF.")
+        if layer.providerType() != "gdal":
+            raise QgsProcessingException(
+                f"{layer.name()} is a {layer.providerType()} layer; GeoGAN reads files through GDAL, "
+                f"so save it as a GeoTIFF first (Export > Save As).")
+        return layer.source()
+
     def checkParameterValues(self, parameters, context):  # noqa: N802
+        from .core.placement import check_placement_choice
         from .core.raster_io import MAX_OUTPUT_SIDE
 
-        for key in (self.WIDTH, self.HEIGHT):
-            size = self._size(parameters, key, context)
+        sizes = [self._size(parameters, key, context) for key in (self.WIDTH, self.HEIGHT)]
+        for key, size in zip((self.WIDTH, self.HEIGHT), sizes):
             if size is not None and not 1 <= size <= MAX_OUTPUT_SIDE:
                 return False, (f"{key} must be between 1 and {MAX_OUTPUT_SIDE} pixels (got {size}); "
                                f"leave it empty for the model's tile size.")
+        try:
+            check_placement_choice(*sizes, self._given(parameters, self.EXTENT),
+                                   self._given(parameters, self.REFERENCE_LAYER))
+        except ValueError as error:
+            return False, str(error)
         return super().checkParameterValues(parameters, context)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
@@ -76,6 +125,7 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
         if os.path.splitext(output_path)[1].lower() not in (".tif", ".tiff"):
             raise QgsProcessingException(f"GeoGAN writes GeoTIFF; choose an output ending in .tif (got {output_path}).")
         seed = self.parameterAsInt(parameters, self.SEED, context)
+        extent, extent_crs = self._extent(parameters, context)
         with core_errors("Generation was cancelled; no raster was written."):
             summary = generate_to_geotiff(
                 model_path, output_path, seed,
@@ -83,6 +133,7 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
                 height=self._size(parameters, self.HEIGHT, context) or 0,
                 device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)],
                 reporter=reporter_for(feedback),
+                extent=extent, extent_crs=extent_crs, reference=self._reference(parameters, context),
             )
         feedback.pushInfo(f"Wrote a {summary['width']} x {summary['height']} synthetic DEM (seed {seed}).")
         if context.willLoadLayerOnCompletion(output_path):
