@@ -4,6 +4,7 @@ SYSTEM_PYTHON := /usr/bin/python3
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-venv xvfb
+BENCH_APT_PACKAGES := grass-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PLUGIN_SOURCES := $(shell find geogan_qgis core resources -type f -not -path '*/__pycache__/*') metadata.txt scripts/build_plugin.py
 
@@ -40,8 +41,16 @@ demo: setup package
 test: setup package
 	$(PYTHON) -m pytest
 
+# GRASS GIS for the r.surf.fractal baseline of the realism benchmark; installed only by `make bench`.
+# Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--quick" or BENCH_ARGS="--model my.pt".
 bench: setup package
-	$(PYTHON) bench/run_all.py
+	@missing=$$(for p in $(BENCH_APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages for the benchmarks: $$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	$(PYTHON) bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build dist demo_output .pytest_cache
