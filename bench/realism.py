@@ -52,6 +52,7 @@ class Candidate:
     seconds: float = 0.0  # time to make the rasters (training included for GeoGAN)
     distances: dict = field(default_factory=dict)
     per_raster_scores: list = field(default_factory=list)
+    settings: str = ""  # training settings (GeoGAN)
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -136,8 +137,10 @@ def geogan_candidate(args, train_path: str, seeds: list) -> Candidate:
         generate_to_geotiff(model_path, path, seed, args.size, args.size, device="cpu")
         rasters.append(read_band(path).values)
     generation = time.perf_counter() - started
-    return Candidate("GeoGAN", rasters, note + f"; {len(seeds)} rasters generated in {generation:.1f} s",
-                     seconds=wall or loop)
+    candidate = Candidate("GeoGAN", rasters, note + f"; {len(seeds)} rasters generated in {generation:.1f} s",
+                          seconds=wall or loop)
+    candidate.settings = json.dumps(settings.to_dict(), separators=(",", ":"))
+    return candidate
 
 
 def fbm_candidate(args, beta: float, spread: float, mean: float, seeds: list) -> Candidate:
@@ -268,7 +271,7 @@ def main(argv=None) -> int:
     floor["tiles"] = len(train_tiles)
     seeds = list(range(1, args.rasters + 1))
     candidates = [geogan_candidate(args, train_path, seeds), fbm_candidate(args, beta, spread, mean, seeds)]
-    grass_note = "left out (--no-grass)"
+    grass_note = "--no-grass"
     if not args.no_grass:
         fractals, why = grass_fractal_candidates(args, spread, mean)
         candidates += fractals
@@ -293,6 +296,8 @@ def main(argv=None) -> int:
                f"{score_of(candidates[1].distances, floor):.2f}"
                + (f", r.surf.fractal {score_of(best_fractal.distances, floor):.2f} (best: D={best_fractal.name.split('=')[1]})"
                   if best_fractal else f", r.surf.fractal not run ({grass_note})"))
+    if len(fractals) > 1:
+        summary += " (the best fractal dimension is picked on the held-out tiles, which flatters it a little)"
     print("\n" + summary)
     for candidate in candidates:
         print(f"  {candidate.name}: {candidate.note}")
@@ -303,7 +308,8 @@ def main(argv=None) -> int:
     if common.should_record(args, default_settings):
         import torch
 
-        notes = "\n".join(f"- {c.name}: {c.note}" for c in candidates)
+        notes = "\n".join(f"- {c.name}: {c.note}" + (f"; settings `{c.settings}`" if c.settings else "")
+                          for c in candidates)
         if not fractals:
             notes += f"\n- r.surf.fractal: not run ({grass_note})"
         shared = ("" if default_settings else
