@@ -30,7 +30,7 @@ from .settings import TrainSettings
 
 # Latent cells added on each side of a window: wider than the generator's receptive field.
 MARGIN_CELLS = 6
-WINDOW_PIXELS = 512
+WINDOW_PIXELS = 2048
 DESCRIPTION = "synthetic elevation (GeoGAN)"
 
 

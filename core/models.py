@@ -27,8 +27,9 @@ class UpBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple:
         # Bilinear upsampling, not transposed convolution: no checkerboard roughness.
         x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
-        x = F.leaky_relu(self.conv1(x), 0.2)
-        x = F.leaky_relu(self.conv2(x), 0.2)
+        # In place: one memory pass less over the largest tensors (same result, and autograd allows it).
+        x = F.leaky_relu(self.conv1(x), 0.2, inplace=True)
+        x = F.leaky_relu(self.conv2(x), 0.2, inplace=True)
         return x, self.to_relief(x)
 
 
@@ -44,8 +45,8 @@ class Generator(nn.Module):
         super().__init__()
         channels = config.generator_channels
         self.stem = nn.Sequential(
-            _conv(config.latent_channels, channels[0]), nn.LeakyReLU(0.2),
-            _conv(channels[0], channels[0]), nn.LeakyReLU(0.2),
+            _conv(config.latent_channels, channels[0]), nn.LeakyReLU(0.2, inplace=True),
+            _conv(channels[0], channels[0]), nn.LeakyReLU(0.2, inplace=True),
         )
         self.stem_relief = nn.Conv2d(channels[0], 1, 1)
         self.blocks = nn.ModuleList(UpBlock(a, b) for a, b in zip(channels[:-1], channels[1:]))

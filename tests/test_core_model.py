@@ -10,7 +10,7 @@ import torch
 from osgeo import gdal
 
 from core.checkpoint import CheckpointError, load_checkpoint
-from core.generate import generate, generate_to_geotiff, load_model
+from core.generate import WINDOW_PIXELS, generate, generate_to_geotiff, load_model
 from core.progress import Cancelled, Reporter
 from core.settings import TrainSettings
 from core.train import train
@@ -77,7 +77,8 @@ def test_cancelled_generation_leaves_no_file(checkpoint_path, tmp_path):
     calls = []
     reporter = Reporter(progress=calls.append, is_cancelled=lambda: len(calls) >= 1)
     with pytest.raises(Cancelled):
-        generate_to_geotiff(checkpoint_path, str(output), seed=1, width=1100, height=600, reporter=reporter)
+        generate_to_geotiff(checkpoint_path, str(output), seed=1, width=WINDOW_PIXELS + 100, height=64,
+                            reporter=reporter)  # two windows: cancelled after the first
     assert os.listdir(tmp_path) == []
 
 
