@@ -1,4 +1,4 @@
-"""Loading results as map layers: the synthetic DEM style, and adding finished outputs to the project."""
+"""Loading results as map layers: synthetic DEM and realism map styles, and adding finished outputs to the project."""
 
 import math
 import os
@@ -13,6 +13,7 @@ from qgis.core import (
 from .algorithm_support import RESOURCES_DIR
 
 DEM_STYLE = os.path.join(RESOURCES_DIR, "synthetic_dem.qml")
+REALISM_STYLE = os.path.join(RESOURCES_DIR, "realism_map.qml")
 METRES_PER_DEGREE = 111320.0
 
 
@@ -38,6 +39,28 @@ class SyntheticDemStyler(QgsProcessingLayerPostProcessorInterface):
 
     @classmethod
     def create(cls) -> "SyntheticDemStyler":
+        cls._instance = cls()
+        return cls._instance
+
+
+def style_realism_map(layer: QgsRasterLayer) -> None:
+    """Red (fake) through yellow to green (real), fixed on 0..1 so maps of different rasters compare."""
+    layer.loadNamedStyle(REALISM_STYLE)
+    layer.setAbstract("GeoGAN realism map: probability that the terrain around each pixel is real (1) or fake (0).")
+    layer.triggerRepaint()
+
+
+class RealismMapStyler(QgsProcessingLayerPostProcessorInterface):
+    """Applied by Processing on the main thread once the realism map is loaded."""
+
+    _instance = None  # Processing keeps only a C++ pointer: Python must hold the object
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
+        if isinstance(layer, QgsRasterLayer):
+            style_realism_map(layer)
+
+    @classmethod
+    def create(cls) -> "RealismMapStyler":
         cls._instance = cls()
         return cls._instance
 

@@ -5,6 +5,7 @@ from qgis.core import QgsProcessingProvider
 from .algorithm_support import plugin_icon
 from .evaluate_realism import EvaluateRealismAlgorithm
 from .generate_dem import GenerateDemAlgorithm
+from .realism_map import RealismMapAlgorithm
 from .train_gan import TrainGanAlgorithm
 
 
@@ -25,3 +26,4 @@ class GeoGanProvider(QgsProcessingProvider):
         self.addAlgorithm(TrainGanAlgorithm())
         self.addAlgorithm(GenerateDemAlgorithm())
         self.addAlgorithm(EvaluateRealismAlgorithm())
+        self.addAlgorithm(RealismMapAlgorithm())

@@ -14,7 +14,7 @@ def test_provider_and_algorithms_are_registered(geogan_plugin):
     provider = QgsApplication.processingRegistry().providerById("geogan")
     assert provider is not None and provider.name() == "GeoGAN"
     algorithms = {a.id(): a for a in provider.algorithms()}
-    assert set(algorithms) == {"geogan:traingan", "geogan:generatedem", "geogan:evaluate"}
+    assert set(algorithms) == {"geogan:traingan", "geogan:generatedem", "geogan:evaluate", "geogan:realismmap"}
     for algorithm in algorithms.values():
         assert len(algorithm.shortHelpString()) > 100 and not algorithm.icon().isNull()
     train = algorithms["geogan:traingan"]
@@ -23,7 +23,10 @@ def test_provider_and_algorithms_are_registered(geogan_plugin):
     assert train.parameterDefinition("DEVICE").options() == ["auto", "cpu", "cuda"]
     assert {o.name() for o in train.outputDefinitions()} >= {"OUTPUT_MODEL", "GENERATOR_LOSS", "DISCRIMINATOR_LOSS"}
     generate = algorithms["geogan:generatedem"]
-    assert [p.name() for p in generate.parameterDefinitions()] == ["MODEL", "WIDTH", "HEIGHT", "SEED", "DEVICE", "OUTPUT"]
+    assert [p.name() for p in generate.parameterDefinitions()] == [
+        "MODEL", "WIDTH", "HEIGHT", "EXTENT", "REFERENCE_LAYER", "SEED", "DEVICE", "OUTPUT"]
+    realism_map = algorithms["geogan:realismmap"]
+    assert [p.name() for p in realism_map.parameterDefinitions()] == ["MODEL", "INPUT", "BAND", "DEVICE", "OUTPUT"]
 
 
 def test_core_lives_inside_the_plugin_package(geogan_plugin, plugin_parent_dir):
@@ -96,6 +99,6 @@ def test_plugin_loads_without_torch_and_says_how_to_install_it(plugin_parent_dir
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run([sys.executable, str(script), plugin_parent_dir, sample_dem, str(tmp_path / "m.pt")],
                           capture_output=True, text=True, env=env, timeout=120)
-    assert "ALGORITHMS ['geogan:evaluate', 'geogan:generatedem', 'geogan:traingan']" in done.stdout, done.stderr
+    assert "ALGORITHMS ['geogan:evaluate', 'geogan:generatedem', 'geogan:realismmap', 'geogan:traingan']" in done.stdout, done.stderr
     assert "REFUSED GeoGAN needs PyTorch" in done.stdout and "-m pip install" in done.stdout, done.stdout
     assert not (tmp_path / "m.pt").exists()

@@ -1,0 +1,164 @@
+"""Realism maps: a model's critic slid over an elevation raster, giving each pixel a probability that it is real.
+
+Windows of the model's tile size, a quarter tile apart, are normalised as in training and scored as the mean
+over their four quarter turns (one minibatch-spread group per window, as the critic was trained). A pixel's
+score is the mean logit of the windows covering it, through a sigmoid. The output is written one row of
+windows at a time (and large inputs are read that way), so the raster's size is not limited by memory.
+"""
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from osgeo import osr
+
+from . import __version__
+from .checkpoint import load_checkpoint
+from .critic import TURNS, quarter_turns
+from .devices import autocast, resolve_device
+from .models import Discriminator
+from .progress import Reporter
+from .raster_io import GeoTiffWriter, Grid, RasterSource
+from .settings import TrainSettings
+
+DESCRIPTION = "realism (0 = fake, 1 = real)"
+PIXELS_PER_BATCH = 2 ** 22  # windows scored at once, times four turns: bounds memory for large tiles
+
+
+@dataclass
+class RealismCritic:
+    network: Discriminator
+    tile_size: int
+    relief_scale: float
+    max_nodata_fraction: float
+    grid: dict  # the training data's crs_wkt and pixel_size
+    scorer: str  # "critic", or "discriminator" for models trained before the critic existed
+    device: torch.device
+
+
+def load_critic(path: str, device: str = "cpu", reporter: Reporter = None) -> RealismCritic:
+    reporter = reporter or Reporter()
+    torch_device = resolve_device(device)
+    checkpoint = load_checkpoint(path, device="cpu")
+    name = os.path.basename(path)
+    scorer = "critic" if "critic" in checkpoint else "discriminator"
+    if scorer == "discriminator":
+        reporter.log(f"{name} was trained before GeoGAN had a realism critic; scoring with its GAN discriminator, "
+                     f"which may rate fractal noise as real. Train the model again for a reliable map.")
+    try:
+        settings = TrainSettings.from_dict(checkpoint["settings"])
+        network = Discriminator(settings.model)
+        network.load_state_dict(checkpoint[scorer])
+        relief_scale = float(checkpoint["normalisation"]["relief_scale"])
+    except (TypeError, KeyError, RuntimeError) as error:
+        raise ValueError(f"{name} does not match this GeoGAN's discriminator ({error}); "
+                         f"train the model again with this version.") from error
+    if settings.model.minibatch_std_group not in (0, 1, 2, TURNS):
+        raise ValueError(f"{name} groups {settings.model.minibatch_std_group} tiles in its discriminator; "
+                         f"realism maps need groups of at most {TURNS}.")
+    network = network.to(torch_device, memory_format=torch.channels_last).eval().requires_grad_(False)
+    return RealismCritic(network, settings.tile_size, relief_scale, settings.max_nodata_fraction, checkpoint["grid"], scorer, torch_device)
+
+
+def window_starts(length: int, tile: int, stride: int) -> list:
+    """Window offsets every `stride` pixels, plus one flush with the far edge so every pixel is covered."""
+    starts = list(range(0, length - tile + 1, stride))
+    if starts[-1] != length - tile:
+        starts.append(length - tile)
+    return starts
+
+
+def window_logits(critic: RealismCritic, windows: np.ndarray) -> np.ndarray:
+    """Mean critic logit over the four quarter turns of each (n, t, t) window of normalised relief."""
+    logits = []
+    per_batch = max(1, min(64, PIXELS_PER_BATCH // (TURNS * critic.tile_size ** 2)))
+    for first in range(0, len(windows), per_batch):
+        chunk = torch.from_numpy(windows[first:first + per_batch, None]).to(critic.device)
+        with torch.inference_mode(), autocast(critic.device):
+            batch = quarter_turns(chunk).contiguous(memory_format=torch.channels_last)
+            logits.append(critic.network(batch).float().view(-1, TURNS).mean(dim=1).cpu().numpy())
+    return np.concatenate(logits) if logits else np.empty(0, dtype=np.float32)
+
+
+def _row_of_windows(critic: RealismCritic, values: np.ndarray, cols: list) -> tuple:
+    """Logits of the windows along one row of windows (values: t rows) that have few enough nodata pixels."""
+    t = critic.tile_size
+    invalid = np.concatenate([[0], np.cumsum((~np.isfinite(values)).sum(axis=0))])
+    allowed = int(critic.max_nodata_fraction * t * t)
+    kept = [c for c in cols if invalid[c + t] - invalid[c] <= allowed]
+    windows = np.empty((len(kept), t, t), dtype=np.float32)
+    for i, c in enumerate(kept):
+        window = values[:, c:c + t]
+        # As in training: relief about the window's mean, its few nodata pixels flat.
+        windows[i] = np.nan_to_num(window - np.nanmean(window), nan=0.0) / critic.relief_scale
+    return kept, window_logits(critic, windows)
+
+
+def _warn_if_other_grid(grid: Grid, model_grid: dict, reporter: Reporter) -> None:
+    model_srs, srs = osr.SpatialReference(), osr.SpatialReference()
+    same_crs = (not grid.crs_wkt or not model_grid.get("crs_wkt")
+                or (model_srs.ImportFromWkt(model_grid["crs_wkt"]) == 0 and srs.ImportFromWkt(grid.crs_wkt) == 0
+                    and bool(srs.IsSame(model_srs))))
+    pixel = model_grid.get("pixel_size") or grid.pixel_size
+    same_pixel = np.allclose(grid.pixel_size, pixel, rtol=0.01)
+    if not (same_crs and same_pixel):
+        reporter.log(f"Warning: the input's CRS or pixel size ({grid.pixel_size[0]:g} x {grid.pixel_size[1]:g}) "
+                     f"differs from the training data's ({pixel[0]:g} x {pixel[1]:g}); the critic judges relief per "
+                     f"pixel, so its scores only mean something at the training data's resolution.")
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+def realism_map_to_geotiff(model_path: str, input_path: str, output_path: str, band: int = 1, device: str = "cpu",
+                           reporter: Reporter = None) -> dict:
+    """Write a float32 GeoTIFF on the input's grid: the probability (0 to 1) that each pixel's terrain is real."""
+    reporter = reporter or Reporter()
+    critic = load_critic(model_path, device, reporter)
+    source = RasterSource(input_path, band)
+    grid, t = source.grid, critic.tile_size
+    width, height = grid.width, grid.height
+    name = os.path.basename(input_path)
+    if width < t or height < t:
+        raise ValueError(f"{name} is {width} x {height} pixels, smaller than the model's {t}-pixel tile; "
+                         f"choose a larger raster.")
+    _warn_if_other_grid(grid, critic.grid, reporter)
+    stride = max(1, t // 4)
+    rows, cols = window_starts(height, t, stride), window_starts(width, t, stride)
+    tags = {"GEOGAN_MODEL": os.path.basename(model_path), "GEOGAN_SCORER": critic.scorer,
+            "GEOGAN_VERSION": __version__, "TIFFTAG_SOFTWARE": f"GeoGAN {__version__}"}
+    scored, any_valid, total = 0, False, 0.0
+    # Logit sums and window counts for output rows [flushed, flushed + t): no later window reaches above them.
+    sums, counts = np.zeros((t, width), np.float32), np.zeros((t, width), np.float32)
+    with GeoTiffWriter(output_path, width, height, grid, tags, DESCRIPTION) as writer:
+        for index, top in enumerate(rows):
+            reporter.check_cancelled()
+            values = source.read(top, 0, t, width)
+            any_valid = any_valid or bool(np.isfinite(values).any())
+            kept, logits = _row_of_windows(critic, values, cols)
+            for c, logit in zip(kept, logits):
+                sums[:, c:c + t] += logit
+                counts[:, c:c + t] += 1
+            scored += len(kept)
+            total += float(_sigmoid(logits).sum())
+            done = (rows[index + 1] if index + 1 < len(rows) else height) - top
+            with np.errstate(invalid="ignore", divide="ignore"):
+                realism = _sigmoid(sums[:done] / counts[:done])
+            realism[~np.isfinite(values[:done])] = np.nan  # no terrain there, so no score
+            writer.write(realism, top, 0)
+            sums, counts = np.roll(sums, -done, axis=0), np.roll(counts, -done, axis=0)
+            sums[-done:], counts[-done:] = 0.0, 0.0
+            reporter.progress(100.0 * (index + 1) / len(rows))
+        if not any_valid:
+            raise ValueError(f"{name} holds only nodata (or NaN) in band {band}; choose a raster with elevations.")
+        if not scored:
+            raise ValueError(f"{name} has no {t} x {t} pixel area with at most {critic.max_nodata_fraction:.0%} "
+                             f"nodata, so nothing could be scored; choose a raster with fewer gaps.")
+        writer.commit()
+    mean = total / scored
+    reporter.log(f"Scored {scored} windows of {t} x {t} pixels with the model's {critic.scorer}; "
+                 f"mean window realism {mean:.3f}.")
+    return {"path": output_path, "width": width, "height": height, "windows": scored, "scorer": critic.scorer,
+            "mean_realism": mean}

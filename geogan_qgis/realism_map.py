@@ -1,0 +1,88 @@
+"""geogan:realismmap — score how real the terrain of a raster looks, pixel by pixel, with a trained model's critic."""
+
+import os
+
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingParameterBand,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsRasterLayer,
+)
+
+from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, reporter_for
+from .compat import FILE_BEHAVIOUR, mark_advanced
+from .dependencies import require_torch
+from .layers import RealismMapStyler
+
+
+class RealismMapAlgorithm(GeoGanAlgorithm):
+    MODEL = "MODEL"
+    INPUT = "INPUT"
+    BAND = "BAND"
+    DEVICE = "DEVICE"
+    OUTPUT = "OUTPUT"
+
+    def name(self) -> str:
+        return "realismmap"
+
+    def displayName(self) -> str:  # noqa: N802
+        return "Realism map"
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        return (
+            "Slides the realism critic of a model trained by 'Train terrain GAN' over an elevation raster and "
+            "writes, for every pixel, the probability that the terrain around it is real: 0 looks fake, 1 looks "
+            "like the training data.\n\n"
+            "The critic is the model's discriminator, fine-tuned after training to reject both the generator's "
+            "output and fractal (fBm) noise of the same roughness. It sees windows of the model's tile size, a "
+            "quarter tile apart; each pixel gets the mean over the windows that cover it, so the map is as coarse "
+            "as a tile. Windows with more nodata than training allowed (1% by default) are skipped; pixels no window "
+            "covers are nodata.\n\n"
+            "Use a raster with the training data's CRS and pixel size: relief is judged per pixel, so at another "
+            "resolution the scores mean little (the log warns). Models trained before the critic existed are "
+            "scored with their GAN discriminator, which is much less reliable.\n\n"
+            "The output (GeoTIFF, float32) has the input's CRS, extent and pixel grid."
+        )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterFile(self.MODEL, "Trained model", FILE_BEHAVIOUR, extension="pt"))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, "Elevation raster to score"))
+        self.addParameter(QgsProcessingParameterBand(self.BAND, "Band", 1, self.INPUT))
+        self.addParameter(mark_advanced(QgsProcessingParameterEnum(
+            self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=0)))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Realism map"))
+
+    def _input_path(self, parameters, context) -> str:
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        if not isinstance(layer, QgsRasterLayer):
+            raise QgsProcessingException("The input could not be opened as a raster layer; choose an elevation raster.")
+        if layer.providerType() != "gdal":
+            raise QgsProcessingException(
+                f"{layer.name()} is a {layer.providerType()} layer; GeoGAN reads files through GDAL, "
+                f"so save it as a GeoTIFF first (Export > Save As).")
+        return layer.source()
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        require_torch()  # first, so a missing torch gets the install command, not an ImportError
+        from .core.realism_map import realism_map_to_geotiff
+
+        model_path = self.parameterAsFile(parameters, self.MODEL, context)
+        input_path = self._input_path(parameters, context)
+        output_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        if os.path.splitext(output_path)[1].lower() not in (".tif", ".tiff"):
+            raise QgsProcessingException(f"GeoGAN writes GeoTIFF; choose an output ending in .tif (got {output_path}).")
+        with core_errors("The realism map was cancelled; no raster was written."):
+            summary = realism_map_to_geotiff(
+                model_path, input_path, output_path, band=self.parameterAsInt(parameters, self.BAND, context),
+                device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)],
+                reporter=reporter_for(feedback))
+        feedback.pushInfo(f"Wrote a {summary['width']} x {summary['height']} realism map; "
+                          f"mean window realism {summary['mean_realism']:.3f}.")
+        if context.willLoadLayerOnCompletion(output_path):
+            details = context.layerToLoadOnCompletionDetails(output_path)
+            details.name = "Realism map"
+            details.setPostProcessor(RealismMapStyler.create())
+        return {self.OUTPUT: output_path}
