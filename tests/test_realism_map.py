@@ -12,7 +12,8 @@ from qgis.core import QgsProcessingException, QgsProcessingFeedback
 from core.metrics import fbm_surface, radial_power_spectrum
 from rasters import hills, write_raster
 
-# Enough steps for the critic to learn what fBm looks like next to this terrain, within a minute on 2 cores.
+# Enough steps for the critic to learn what fBm looks like next to this terrain: about 20 s of training on an
+# idle CPU (minutes on a loaded shared one).
 TRAINING = {"TILE_SIZE": 32, "ITERATIONS": 200, "BATCH_SIZE": 8, "SEED": 3, "DEVICE": 1}
 TILE = TRAINING["TILE_SIZE"]
 SEAM = 201  # the sample DEM is 403 pixels wide
