@@ -28,21 +28,6 @@ def style_synthetic_dem(layer: QgsRasterLayer) -> None:
     layer.triggerRepaint()
 
 
-class SyntheticDemStyler(QgsProcessingLayerPostProcessorInterface):
-    """Applied by Processing on the main thread once the output layer is loaded."""
-
-    _instance = None  # Processing keeps only a C++ pointer: Python must hold the object
-
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
-        if isinstance(layer, QgsRasterLayer):
-            style_synthetic_dem(layer)
-
-    @classmethod
-    def create(cls) -> "SyntheticDemStyler":
-        cls._instance = cls()
-        return cls._instance
-
-
 def style_realism_map(layer: QgsRasterLayer) -> None:
     """Red (fake) through yellow to green (real), fixed on 0..1 so maps of different rasters compare."""
     layer.loadNamedStyle(REALISM_STYLE)
@@ -50,19 +35,28 @@ def style_realism_map(layer: QgsRasterLayer) -> None:
     layer.triggerRepaint()
 
 
-class RealismMapStyler(QgsProcessingLayerPostProcessorInterface):
-    """Applied by Processing on the main thread once the realism map is loaded."""
+class _StyleWhenLoaded(QgsProcessingLayerPostProcessorInterface):
+    """Applied by Processing on the main thread once an output layer is loaded; subclasses name the style."""
 
+    style = None  # a function taking the raster layer
     _instance = None  # Processing keeps only a C++ pointer: Python must hold the object
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802
         if isinstance(layer, QgsRasterLayer):
-            style_realism_map(layer)
+            type(self).style(layer)
 
     @classmethod
-    def create(cls) -> "RealismMapStyler":
+    def create(cls):
         cls._instance = cls()
         return cls._instance
+
+
+class SyntheticDemStyler(_StyleWhenLoaded):
+    style = staticmethod(style_synthetic_dem)
+
+
+class RealismMapStyler(_StyleWhenLoaded):
+    style = staticmethod(style_realism_map)
 
 
 def add_result_layers(context, feedback) -> list:
