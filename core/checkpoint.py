@@ -7,7 +7,11 @@ import uuid
 import torch
 
 FORMAT_NAME = "geogan-terrain-gan"
-FORMAT_VERSION = 1
+# 1: one GAN ("generator" turns noise into relief). 2: a coarse-to-fine cascade: "coarse" holds the coarse
+# GAN, "generator" is the refinement; "architecture" says which. Both load and generate.
+FORMAT_VERSION = 2
+ARCHITECTURE = "coarse-to-fine cascade"
+SINGLE_STAGE = "single GAN"
 REQUIRED_KEYS = ("format", "format_version", "settings", "normalisation", "grid", "generator", "discriminator")
 
 
@@ -53,7 +57,8 @@ def load_checkpoint(path: str, device: str = "cpu") -> dict:
         raise CheckpointError(
             f"{name} was written by a newer GeoGAN (model format {checkpoint['format_version']}); update the plugin."
         )
-    missing = [key for key in REQUIRED_KEYS if key not in checkpoint]
+    required = REQUIRED_KEYS + (("coarse",) if checkpoint.get("architecture") == ARCHITECTURE else ())
+    missing = [key for key in required if key not in checkpoint]
     if missing:
         raise CheckpointError(f"{name} is an incomplete GeoGAN model (missing {', '.join(missing)}); train it again.")
     return checkpoint

@@ -79,8 +79,10 @@ def _critic_step(critic, optimiser, real, fakes, r1_weight: float) -> float:
     return loss.item()
 
 
-def train_realism_critic(discriminator, generator, sampler, noise, settings, reporter) -> dict:
-    """State dict (CPU tensors) of a Discriminator that scores realism; stored in the checkpoint as 'critic'."""
+def train_realism_critic(discriminator, generate, sampler, settings, reporter) -> dict:
+    """State dict (CPU tensors) of a Discriminator that scores realism; stored in the checkpoint as 'critic'.
+
+    `generate(count)` gives `count` generated tiles (normalised relief) of the training tile size."""
     started = time.perf_counter()
     device = next(discriminator.parameters()).device
     critic = copy.deepcopy(discriminator).train().requires_grad_(True)
@@ -104,7 +106,7 @@ def train_realism_critic(discriminator, generator, sampler, noise, settings, rep
     for step in range(steps):
         reporter.check_cancelled()
         with torch.no_grad(), autocast(device):
-            generated = generator(noise()[:tiles]).float()
+            generated = generate(tiles).float()
         fakes = [quarter_turns(generated).contiguous(memory_format=torch.channels_last), to_device(fbm.sample(tiles))]
         with_r1 = settings.r1_gamma > 0 and step % settings.r1_every == 0
         r1 = 0.5 * settings.r1_gamma * settings.r1_every if with_r1 else 0.0  # lazy R1, as in training

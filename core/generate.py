@@ -4,6 +4,9 @@ Rasters of any size are generated window by window. Each window is computed with
 than the generator's receptive field and cropped, and the noise depends only on global position,
 so windows join without seams and the result does not depend on the window size. Positions are
 pixels of the model's grid (see core.placement), so a sub-area generated alone matches a larger raster.
+
+A cascade model first generates the coarse relief under the window (itself window-independent, the
+same way, on the coarse grid), then refines it. Models of format 1 (one GAN) generate as before.
 """
 
 import argparse
@@ -18,9 +21,10 @@ import torch
 from osgeo import gdal
 
 from . import __version__
-from .checkpoint import load_checkpoint
+from .cascade import CoarseUnits, stage_seed
+from .checkpoint import ARCHITECTURE, SINGLE_STAGE, load_checkpoint
 from .devices import autocast, resolve_device
-from .models import Generator
+from .models import Generator, RefinementGenerator
 from .noise import spatial_noise
 from .placement import (Placement, aligned_placement, check_placement_choice, grid_bounds, model_placement,
                         reference_grid, reference_placement, snap_to_model_grid, transform_bounds)
@@ -30,15 +34,26 @@ from .settings import TrainSettings
 
 # Latent cells added on each side of a window: wider than the generator's receptive field.
 MARGIN_CELLS = 6
+# A cascade's refinement also needs the coarse relief's bicubic upsampling to be clear of the window's edge.
+CASCADE_MARGIN_CELLS = MARGIN_CELLS + 2
 WINDOW_PIXELS = 2048
 DESCRIPTION = "synthetic elevation (GeoGAN)"
 
 
 @dataclass
-class TerrainModel:
-    """A loaded checkpoint: the generator and what is needed to place its output in the world."""
+class CoarseStage:
+    """A cascade's coarse generator and the units its output is handed to the refinement in."""
 
     generator: Generator
+    units: CoarseUnits
+
+
+@dataclass
+class TerrainModel:
+    """A loaded checkpoint: the generator(s) and what is needed to place their output in the world."""
+
+    generator: torch.nn.Module  # Generator (format 1) or RefinementGenerator (cascade)
+    coarse: "CoarseStage | None"
     settings: TrainSettings
     relief_scale: float
     elevation_mean: float
@@ -56,37 +71,80 @@ class TerrainModel:
 def load_model(path: str, device: str = "cpu") -> TerrainModel:
     torch_device = resolve_device(device)
     checkpoint = load_checkpoint(path, device="cpu")
+    cascade = checkpoint.get("architecture", SINGLE_STAGE) == ARCHITECTURE
+
+    def ready(module: torch.nn.Module) -> torch.nn.Module:
+        return module.to(torch_device, memory_format=torch.channels_last).eval().requires_grad_(False)
+
+    norm = checkpoint["normalisation"]
     try:
         settings = TrainSettings.from_dict(checkpoint["settings"])
-        generator = Generator(settings.model)
+        generator = RefinementGenerator(settings.model, settings.coarse_factor) if cascade else Generator(settings.model)
         generator.load_state_dict(checkpoint["generator"])
+        coarse = None
+        if cascade:
+            coarse_generator = Generator(settings.model)
+            coarse_generator.load_state_dict(checkpoint["coarse"]["generator"])
+            coarse_norm = checkpoint["coarse"]["normalisation"]
+            units = CoarseUnits(float(coarse_norm["generator_offset"]), float(coarse_norm["relief_scale"]),
+                                float(norm["relief_scale"]))
+            coarse = CoarseStage(ready(coarse_generator), units)
     except (TypeError, KeyError, RuntimeError) as error:
         raise ValueError(f"{os.path.basename(path)} does not match this GeoGAN's generator ({error}); "
                          f"train the model again with this version.") from error
-    generator = generator.to(torch_device, memory_format=torch.channels_last).eval().requires_grad_(False)
-    norm = checkpoint["normalisation"]
-    return TerrainModel(generator, settings, float(norm["relief_scale"]), float(norm["elevation_mean"]),
-                        float(norm.get("generator_offset", 0.0)), checkpoint["grid"], checkpoint, torch_device, path)
+    # A cascade's refinement preserves the coarse relief's level, and its units centre the coarse stage.
+    offset = 0.0 if cascade else float(norm.get("generator_offset", 0.0))
+    return TerrainModel(ready(generator), coarse, settings, float(norm["relief_scale"]), float(norm["elevation_mean"]),
+                        offset, checkpoint["grid"], checkpoint, torch_device, path)
+
+
+def _latent_cells(factor: int, top: int, left: int, height: int, width: int, margin: int) -> tuple:
+    """(cell_top, cell_left, cells_down, cells_across): the latent cells under the pixels [top, top + height) x
+    [left, left + width) of a grid, plus `margin` cells on each side; cells are floored, so negative pixels work."""
+    cell_top, cell_left = top // factor, left // factor
+    cells_down = math.ceil((top - cell_top * factor + height) / factor)
+    cells_across = math.ceil((left - cell_left * factor + width) / factor)
+    return cell_top - margin, cell_left - margin, cells_down + 2 * margin, cells_across + 2 * margin
+
+
+def _noise(seed: int, cells: tuple, channels: int, device: torch.device) -> torch.Tensor:
+    return torch.from_numpy(spatial_noise(seed, *cells, channels))[None].to(device, memory_format=torch.channels_last)
+
+
+def _unconditional_window(generator: Generator, config, seed: int, top: int, left: int, height: int, width: int,
+                          device: torch.device) -> np.ndarray:
+    """A generator's relief for the pixels [top, top + height) x [left, left + width) of its grid; any integers."""
+    factor = config.upsampling_factor
+    cells = _latent_cells(factor, top, left, height, width, MARGIN_CELLS)
+    with torch.inference_mode(), autocast(device):
+        relief = generator(_noise(seed, cells, config.latent_channels, device))[0, 0].float()
+    down, across = top - cells[0] * factor, left - cells[1] * factor
+    return relief[down:down + height, across:across + width].cpu().numpy()
+
+
+def _cascade_window(model: TerrainModel, seed: int, top: int, left: int, height: int, width: int) -> np.ndarray:
+    """The coarse relief under the window (and its margin), generated on the coarse grid, then refined."""
+    config, k = model.settings.model, model.settings.coarse_factor
+    factor = config.upsampling_factor  # a multiple of k: the refined area starts on a coarse pixel
+    cells = _latent_cells(factor, top, left, height, width, CASCADE_MARGIN_CELLS)
+    area_top, area_left = cells[0] * factor, cells[1] * factor
+    coarse = _unconditional_window(model.coarse.generator, config, stage_seed(seed, "coarse"), area_top // k,
+                                   area_left // k, cells[2] * factor // k, cells[3] * factor // k, model.device)
+    with torch.inference_mode(), autocast(model.device):
+        coarse_relief = model.coarse.units.to_fine(torch.from_numpy(coarse)[None, None].to(model.device))
+        noise = _noise(stage_seed(seed, "refinement"), cells, config.latent_channels, model.device)
+        relief = model.generator(noise, coarse_relief.contiguous(memory_format=torch.channels_last))[0, 0].float()
+    down, across = top - area_top, left - area_left
+    return relief[down:down + height, across:across + width].cpu().numpy()
 
 
 def _relief_window(model: TerrainModel, seed: int, top: int, left: int, height: int, width: int) -> np.ndarray:
     """Normalised relief for the model-grid pixels [top, top + height) x [left, left + width); any integers.
 
-    The latent cells around the enclosing cell-aligned area are generated and the window cropped from
-    it, so the noise of a pixel depends only on its position (negative ones too: cells are floored).
-    """
-    factor = model.settings.model.upsampling_factor
-    cell_top, cell_left = top // factor, left // factor
-    skip_down, skip_across = top - cell_top * factor, left - cell_left * factor
-    cells_down, cells_across = math.ceil((skip_down + height) / factor), math.ceil((skip_across + width) / factor)
-    noise = spatial_noise(seed, cell_top - MARGIN_CELLS, cell_left - MARGIN_CELLS,
-                          cells_down + 2 * MARGIN_CELLS, cells_across + 2 * MARGIN_CELLS,
-                          model.settings.model.latent_channels)
-    with torch.inference_mode(), autocast(model.device):
-        latent = torch.from_numpy(noise)[None].to(model.device, memory_format=torch.channels_last)
-        relief = model.generator(latent)[0, 0].float()
-    down, across = MARGIN_CELLS * factor + skip_down, MARGIN_CELLS * factor + skip_across
-    return relief[down:down + height, across:across + width].cpu().numpy()
+    The noise of a pixel depends only on its position, so any window of the same place gives the same relief."""
+    if model.coarse is not None:
+        return _cascade_window(model, seed, top, left, height, width)
+    return _unconditional_window(model.generator, model.settings.model, seed, top, left, height, width, model.device)
 
 
 def _windows(width: int, height: int, window: int):

@@ -1,4 +1,4 @@
-"""The networks: a fully convolutional generator (spatial noise to relief) and a discriminator.
+"""The networks: generators (spatial noise to relief; coarse relief plus noise to refined relief) and a discriminator.
 
 Both are fully convolutional, so the generator emits rasters of any size and the discriminator
 scores any window. The discriminator also looks at slope and curvature channels, scaled to unit
@@ -18,15 +18,19 @@ def _conv(in_channels: int, out_channels: int, kernel: int = 3) -> nn.Conv2d:
 
 
 class UpBlock(nn.Module):
-    def __init__(self, in_channels: int, out_channels: int):
+    """Double the resolution, then two convolutions; `guide` channels (the coarse relief's shape) join after upsampling."""
+
+    def __init__(self, in_channels: int, out_channels: int, guide_channels: int = 0):
         super().__init__()
-        self.conv1 = _conv(in_channels, out_channels)
+        self.conv1 = _conv(in_channels + guide_channels, out_channels)
         self.conv2 = _conv(out_channels, out_channels)
         self.to_relief = nn.Conv2d(out_channels, 1, 1)
 
-    def forward(self, x: torch.Tensor) -> tuple:
+    def forward(self, x: torch.Tensor, guide: torch.Tensor = None) -> tuple:
         # Bilinear upsampling, not transposed convolution: no checkerboard roughness.
         x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+        if guide is not None:
+            x = torch.cat([x, guide], dim=1)
         # In place: one memory pass less over the largest tensors (same result, and autograd allows it).
         x = F.leaky_relu(self.conv1(x), 0.2, inplace=True)
         x = F.leaky_relu(self.conv2(x), 0.2, inplace=True)
@@ -61,8 +65,65 @@ class Generator(nn.Module):
         return relief
 
 
+def upsample_coarse(coarse: torch.Tensor, factor: int) -> torch.Tensor:
+    """Coarse relief at full resolution (bicubic): what the refinement adds its detail to."""
+    return F.interpolate(coarse, scale_factor=factor, mode="bicubic", align_corners=False)
+
+
+class RefinementGenerator(nn.Module):
+    """Coarse relief (batch, 1, h / k, w / k) and noise (batch, latent, h / 8, w / 8) to relief (batch, 1, h, w).
+
+    The output is the bicubically upsampled coarse relief plus generated detail. At every scale the
+    network sees the shape of the coarse relief (its gradients and curvature, never its level), so the
+    detail can carve channels where the coarse valleys run, and adding a constant to the coarse relief
+    adds exactly that constant to the output: windows of any elevation are refined alike.
+    """
+
+    def __init__(self, config: ModelConfig, coarse_factor: int):
+        super().__init__()
+        channels = config.generator_channels
+        self.coarse_factor = coarse_factor
+        # One set of shape features per scale, from the coarsest (the noise's) to full resolution.
+        self.guides = nn.ModuleList(TerrainFeatures() for _ in channels)
+        guide = TerrainFeatures.SHAPE_CHANNELS
+        self.stem = nn.Sequential(
+            _conv(config.latent_channels + guide, channels[0]), nn.LeakyReLU(0.2, inplace=True),
+            _conv(channels[0], channels[0]), nn.LeakyReLU(0.2, inplace=True),
+        )
+        self.stem_relief = nn.Conv2d(channels[0], 1, 1)
+        self.blocks = nn.ModuleList(UpBlock(a, b, guide) for a, b in zip(channels[:-1], channels[1:]))
+
+    def _guide_pyramid(self, upsampled: torch.Tensor) -> list:
+        """Shape features of the upsampled coarse relief at each scale, coarsest first."""
+        levels = [upsampled]
+        for _ in self.blocks:
+            levels.append(F.avg_pool2d(levels[-1], 2))
+        return [features.shape_only(level) for features, level in zip(self.guides, reversed(levels))]
+
+    @torch.no_grad()
+    def calibrate(self, coarse: torch.Tensor) -> None:
+        """Scale each guide's features to unit spread on real coarse relief."""
+        levels = [upsample_coarse(coarse, self.coarse_factor)]
+        for _ in self.blocks:
+            levels.append(F.avg_pool2d(levels[-1], 2))
+        for features, level in zip(self.guides, reversed(levels)):
+            features.calibrate(level)
+
+    def forward(self, noise: torch.Tensor, coarse: torch.Tensor) -> torch.Tensor:
+        upsampled = upsample_coarse(coarse, self.coarse_factor)
+        guides = self._guide_pyramid(upsampled)
+        x = self.stem(torch.cat([noise, guides[0]], dim=1))
+        detail = self.stem_relief(x)
+        for block, guide in zip(self.blocks, guides[1:]):
+            x, finer = block(x, guide)
+            detail = F.interpolate(detail, scale_factor=2, mode="bicubic", align_corners=False) + finer
+        return upsampled + detail
+
+
 class TerrainFeatures(nn.Module):
     """Relief plus its x and y gradients and Laplacian, each scaled to unit spread on real tiles."""
+
+    SHAPE_CHANNELS = 3  # gradients and Laplacian: the features that do not depend on the relief's level
 
     def __init__(self):
         super().__init__()
@@ -83,6 +144,9 @@ class TerrainFeatures(nn.Module):
 
     def forward(self, relief: torch.Tensor) -> torch.Tensor:
         return self.raw(relief) * self.scales
+
+    def shape_only(self, relief: torch.Tensor) -> torch.Tensor:
+        return self.forward(relief)[:, 1:]
 
 
 class DownBlock(nn.Module):

@@ -12,11 +12,10 @@ SAMPLES_PER_SNAPSHOT = 6
 class TrainingMonitor:
     """Keeps a few hillshade-ready samples from fixed noise during training and judges the run at the end."""
 
-    def __init__(self, real_batch: np.ndarray, latent_shape: tuple, iterations: int, grid, relief_scale: float,
-                 seed: int = 0):
+    def __init__(self, real_batch: np.ndarray, iterations: int, grid, relief_scale: float, make_samples):
+        """`make_samples(generator)` gives the same few tiles' normalised relief whenever it is called (fixed noise)."""
         self.real = real_batch[:SAMPLES_PER_SNAPSHOT, 0] * relief_scale
-        generator = torch.Generator().manual_seed(seed + 1)
-        self.noise = torch.randn(SAMPLES_PER_SNAPSHOT, *latent_shape, generator=generator)
+        self.make_samples = make_samples
         self.snapshot_steps = sorted({max(1, round(iterations * k / SNAPSHOTS)) for k in range(1, SNAPSHOTS + 1)})
         self.snapshots = []  # (step, samples in elevation units)
         self.relief_scale = relief_scale
@@ -26,12 +25,11 @@ class TrainingMonitor:
     @torch.no_grad()
     def after_step(self, step: int, generator_ema: torch.nn.Module) -> None:
         if step in self.snapshot_steps:
-            device = next(generator_ema.parameters()).device
-            relief = generator_ema(self.noise.to(device)).float().cpu().numpy()[:, 0]
+            relief = self.make_samples(generator_ema).float().cpu().numpy()[:, 0]
             self.snapshots.append((step, relief * self.relief_scale))
 
-    def warnings(self, history: dict) -> list:
-        """Sentences about a collapsed or diverged run, empty when training looks healthy."""
+    def warnings(self, history: dict, with_samples: bool = True) -> list:
+        """Sentences about a collapsed or diverged run, empty when training looks healthy (samples: the last snapshot)."""
         found = []
         tail = max(1, len(history["discriminator"]) // 10)
         last_d = float(np.mean(history["discriminator"][-tail:]))
@@ -40,7 +38,7 @@ class TrainingMonitor:
                          f"has stopped learning. Try more iterations with a lower learning rate, or a larger dataset.")
         if not np.isfinite(history["generator"][-tail:]).all() or max(history["generator"][-tail:]) > 50:
             found.append("The generator loss diverged; train again with another seed or fewer iterations.")
-        if self.snapshots:
+        if with_samples and self.snapshots:
             samples = self.snapshots[-1][1]
             spread = samples.reshape(len(samples), -1)
             spread = (spread - spread.mean(axis=1, keepdims=True)).std(axis=0).mean()

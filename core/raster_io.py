@@ -66,10 +66,11 @@ class RasterSource:
     """One band of a raster, read window by window as float32 with nodata, NaN and mask pixels as NaN.
 
     Given a `match` grid with another CRS or pixel size, the raster is warped on the fly (a GDAL
-    warped VRT) to that CRS and pixel size, so tiles from several rasters share one ground scale.
+    warped VRT) to that CRS and pixel size, so tiles from several rasters share one ground scale;
+    `resampling` is GDAL's ("average" to downsample, as the coarse stage of training does).
     """
 
-    def __init__(self, path: str, band: int = 1, match: Grid = None):
+    def __init__(self, path: str, band: int = 1, match: Grid = None, resampling: str = "bilinear"):
         dataset = open_raster(path)
         if not 1 <= band <= dataset.RasterCount:
             raise ValueError(
@@ -80,7 +81,7 @@ class RasterSource:
         self.warped = match is not None and not _same_ground(_grid_of(dataset), match)
         self._datasets = [dataset]  # every dataset in the chain stays open while its bands are read
         if self.warped:
-            self._datasets += _warped_vrt(dataset, band, match)
+            self._datasets += _warped_vrt(dataset, band, match, resampling)
             dataset, band = self._datasets[-1], 1
         self._band = dataset.GetRasterBand(band)
         nodata = self._band.GetNoDataValue()
@@ -132,13 +133,13 @@ def _same_ground(grid: Grid, other: Grid) -> bool:
     return same_crs and np.allclose(grid.pixel_size, other.pixel_size, rtol=1e-6)
 
 
-def _warped_vrt(dataset: gdal.Dataset, band: int, match: Grid) -> list:
-    """[one-band VRT, warped VRT]: an in-memory warped VRT of one band in `match`'s CRS and pixel size (bilinear; nodata as NaN)."""
+def _warped_vrt(dataset: gdal.Dataset, band: int, match: Grid, resampling: str) -> list:
+    """[one-band VRT, warped VRT]: an in-memory warped VRT of one band in `match`'s CRS and pixel size (nodata as NaN)."""
     source_nodata = dataset.GetRasterBand(band).GetNoDataValue()
     try:
         one_band = gdal.Translate("", dataset, format="VRT", bandList=[band])
         warped = gdal.Warp("", one_band, format="VRT", dstSRS=match.crs_wkt or None,
-                           xRes=match.pixel_size[0], yRes=match.pixel_size[1], resampleAlg="bilinear",
+                           xRes=match.pixel_size[0], yRes=match.pixel_size[1], resampleAlg=resampling,
                            outputType=gdal.GDT_Float32, srcNodata=source_nodata, dstNodata=float("nan"))
     except RuntimeError as error:
         raise ValueError(f"Cannot warp {dataset.GetDescription()} to the first layer's CRS: {error}. "

@@ -1,4 +1,9 @@
-"""The settings of one training run: saved as plain data inside every checkpoint."""
+"""The settings of one training run: saved as plain data inside every checkpoint.
+
+Training has two stages (a coarse-to-fine cascade): a coarse GAN learns the training rasters
+downsampled by `coarse_factor`, so one of its tiles spans whole catchments; a refinement GAN learns to
+add full-resolution detail to the upsampled coarse relief. Both use the same ModelConfig.
+"""
 
 from dataclasses import asdict, dataclass, field
 
@@ -38,7 +43,20 @@ class TrainSettings:
     r1_every: int = 4
     ema_half_life_tiles: int = 5000
     max_nodata_fraction: float = 0.01
+    # Coarse stage: rasters averaged over coarse_factor x coarse_factor pixels, tiles of coarse_tile_size
+    # coarse pixels (32 x 4 = 128 full-resolution pixels per tile: valleys joining over whole catchments).
+    coarse_factor: int = 4
+    coarse_tile_size: int = 32
+    # Weight of the loss on closed depressions deeper than real terrain's (both stages; core.losses).
+    depression_weight: float = 20.0
+    # Weight of the loss that keeps the refined relief, averaged back to the coarse grid, on the coarse relief.
+    consistency_weight: float = 10.0
     model: ModelConfig = field(default_factory=ModelConfig)
+
+    @property
+    def minimum_raster_side(self) -> int:
+        """The smallest width and height a training raster may have: one coarse tile at full resolution."""
+        return max(self.tile_size, self.coarse_tile_size * self.coarse_factor)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -63,5 +81,13 @@ class TrainSettings:
                 f"The tile size must be a multiple of {factor} and at least {2 * factor} pixels "
                 f"(got {self.tile_size}); 64 is a good default."
             )
+        if self.coarse_factor not in (2, 4, 8):
+            raise ValueError(f"The coarse factor must be 2, 4 or 8 (got {self.coarse_factor}); 4 is the default.")
+        if self.coarse_tile_size < 2 * factor or self.coarse_tile_size % factor:
+            raise ValueError(f"The coarse tile size must be a multiple of {factor} and at least {2 * factor} "
+                             f"(got {self.coarse_tile_size}); 32 is the default.")
+        if self.tile_size % self.coarse_factor:
+            raise ValueError(f"The tile size must be a multiple of the coarse factor {self.coarse_factor} "
+                             f"(got {self.tile_size}).")
         if self.band < 1:
             raise ValueError(f"Band numbers start at 1 (got {self.band}).")

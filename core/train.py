@@ -1,7 +1,13 @@
 """Training a terrain GAN on elevation rasters; also a command line: python -m core.train --help.
 
-Recipe: non-saturating logistic loss, lazy R1 penalty on real tiles, Adam with beta1 = 0, and an
-exponential moving average (EMA) of the generator's weights, which is what the checkpoint keeps.
+Two stages, one after the other: a coarse GAN on the rasters averaged over `coarse_factor` pixels
+(landforms and drainage at the scale of catchments), then a refinement GAN that adds full-resolution
+detail to real relief averaged the same way (see core.settings).
+
+Recipe of each stage: non-saturating logistic loss, lazy R1 penalty on real tiles, Adam with beta1 = 0,
+an exponential moving average (EMA) of the generator's weights, which is what the checkpoint keeps, and
+a loss on closed depressions deeper than real terrain's (core.losses); the refinement also keeps its
+output, averaged back to the coarse grid, on the coarse relief.
 """
 
 import argparse
@@ -16,15 +22,17 @@ import torch
 from torch.nn import functional as F
 
 from . import __version__
-from .checkpoint import save_checkpoint
+from .cascade import CoarseUnits, cascade_samples, stage_seed
+from .checkpoint import ARCHITECTURE, save_checkpoint
 from .critic import train_realism_critic
 from .devices import autocast, resolve_device, share_cpu_between_processes
 from .distributed import Replicas, join_from_environment
 from .loader import PrefetchingLoader
-from .models import Discriminator, Generator
+from .losses import consistency_loss, depression_depth, excess_depression_loss
+from .models import Discriminator, Generator, RefinementGenerator
 from .monitor import SAMPLES_PER_SNAPSHOT, TrainingMonitor
 from .progress import Reporter
-from .raster_io import RasterSource
+from .raster_io import Grid, RasterSource
 from .settings import TrainSettings
 from .tiles import TileSampler
 
@@ -51,7 +59,7 @@ def _update_ema(ema: torch.nn.Module, model: torch.nn.Module, beta: float) -> No
             ema_param.lerp_(param, 1.0 - beta)
 
 
-def _discriminator_step(generator, discriminator, optimiser, real, noise, settings, with_r1: bool,
+def _discriminator_step(generator, discriminator, optimiser, real, inputs, settings, with_r1: bool,
                         replicas: Replicas) -> float:
     """Push real tiles up and generated tiles down; every few steps, R1 keeps the discriminator smooth."""
     discriminator.requires_grad_(True)
@@ -59,7 +67,7 @@ def _discriminator_step(generator, discriminator, optimiser, real, noise, settin
     device = real.device
     with autocast(device):
         with torch.no_grad():
-            fake = generator(noise)
+            fake = generator(*inputs)
         # Separate passes: the minibatch-spread feature must never mix real and generated tiles.
         real_logits, fake_logits = discriminator(real), discriminator(fake)
         loss = F.softplus(fake_logits).mean() + F.softplus(-real_logits).mean()
@@ -75,16 +83,18 @@ def _discriminator_step(generator, discriminator, optimiser, real, noise, settin
     return loss.item()
 
 
-def _generator_step(generator, discriminator, optimiser, noise, replicas: Replicas) -> float:
-    """Make tiles the discriminator takes for real (non-saturating loss)."""
+def _generator_step(generator, discriminator, optimiser, inputs, structure_loss, replicas: Replicas) -> tuple:
+    """Make tiles the discriminator takes for real (non-saturating loss), plus the stage's structure losses."""
     discriminator.requires_grad_(False)
-    with autocast(noise.device):
-        loss = F.softplus(-discriminator(generator(noise))).mean()
+    with autocast(inputs[0].device):
+        fake = generator(*inputs)
+        adversarial = F.softplus(-discriminator(fake)).mean()
+    structure = structure_loss(fake.float(), inputs)
     optimiser.zero_grad(set_to_none=True)
-    loss.backward()
+    (adversarial + structure).backward()
     replicas.average_gradients(generator)
     optimiser.step()
-    return loss.item()
+    return adversarial.item(), structure.item()
 
 
 def open_sources(paths: list, band: int, reporter: Reporter) -> list:
@@ -100,14 +110,121 @@ def open_sources(paths: list, band: int, reporter: Reporter) -> list:
     return sources
 
 
+def open_coarse_sources(paths: list, band: int, first_grid: Grid, factor: int) -> list:
+    """The training rasters averaged over factor x factor pixels, on the first raster's grid (GDAL warped VRTs)."""
+    geotransform = list(first_grid.geotransform)
+    geotransform[1] *= factor
+    geotransform[5] *= factor
+    coarse = Grid(first_grid.crs_wkt, tuple(geotransform), first_grid.width // factor, first_grid.height // factor)
+    return [RasterSource(path, band, match=coarse, resampling="average") for path in paths]
+
+
+def check_raster_sizes(sources: list, settings: TrainSettings) -> None:
+    side = settings.minimum_raster_side
+    for source in sources:
+        height, width = source.shape
+        if min(height, width) < side:
+            raise ValueError(
+                f"{source.name} is {width} x {height} pixels; training needs rasters of at least {side} x {side} "
+                f"pixels, because the coarse stage learns {settings.coarse_tile_size}-pixel tiles of the raster "
+                f"averaged over {settings.coarse_factor} x {settings.coarse_factor} pixels (whole catchments). "
+                f"Choose a larger raster, or several rasters that each have that size.")
+
+
 def _stream_seed(seed: int, rank: int) -> int:
     """Rank 0 keeps the seed, so a single process trains exactly as before; other ranks get their own noise."""
     return seed if rank == 0 else int(np.random.SeedSequence([seed, rank]).generate_state(1)[0])
 
 
+@dataclass
+class StageResult:
+    generator_ema: torch.nn.Module
+    discriminator: Discriminator
+    history: dict
+    seconds: float
+    real_depth: float  # mean closed-depression depth of real tiles, normalised relief
+
+
+class _Noise:
+    """Spatial noise for one stage's generator: (batch, latent, tile / 8, tile / 8), channels-last."""
+
+    def __init__(self, config, tile_size: int, seed: int, device: torch.device):
+        self.shape = (config.latent_channels, tile_size // config.upsampling_factor, tile_size // config.upsampling_factor)
+        self.device = device
+        self.generator = torch.Generator(device=device).manual_seed(seed)
+
+    def __call__(self, batch: int, scale: int = 1) -> torch.Tensor:
+        """A batch of noise for tiles `scale` times the stage's tile side."""
+        channels, height, width = self.shape
+        return torch.randn(batch, channels, height * scale, width * scale, generator=self.generator,
+                           device=self.device).contiguous(memory_format=torch.channels_last)
+
+
+def _train_stage(name: str, generator, sampler: TileSampler, generator_inputs, structure_loss, settings: TrainSettings,
+                 device, reporter: Reporter, replicas: Replicas, on_step=None) -> StageResult:
+    """Adversarial training of one stage: `generator_inputs(real)` gives the generator's arguments for a batch,
+    `structure_loss(fake, inputs, real_depth)` the losses beside the adversarial one."""
+    discriminator = Discriminator(settings.model).to(device, memory_format=torch.channels_last)
+    calibration = torch.from_numpy(sampler.sample(256)).to(device)
+    discriminator.features.calibrate(calibration)
+    real_depth = float(depression_depth(calibration).mean())
+    replicas.broadcast_parameters(generator)
+    replicas.broadcast_parameters(discriminator)
+    generator_ema = copy.deepcopy(generator).eval().requires_grad_(False)
+    betas = (0.0, 0.99)
+    optimiser_g = torch.optim.Adam(generator.parameters(), lr=settings.learning_rate, betas=betas)
+    optimiser_d = torch.optim.Adam(discriminator.parameters(), lr=settings.discriminator_learning_rate, betas=betas)
+    history = {"step": [], "discriminator": [], "generator": [], "structure": []}
+    record_every = max(1, settings.iterations // 500)
+    log_every = max(1, settings.iterations // 20)
+    window_d, window_g, window_s = [], [], []
+    started = time.perf_counter()
+    global_batch = settings.batch_size * replicas.world_size  # tiles seen by all processes per step
+
+    def stage_structure_loss(fake, inputs):
+        return structure_loss(fake, inputs, real_depth)
+
+    with PrefetchingLoader(sampler, settings.batch_size, device) as real_batches:
+        for step in range(settings.iterations):
+            reporter.check_cancelled()
+            real = next(real_batches)
+            loss_d = _discriminator_step(generator, discriminator, optimiser_d, real, generator_inputs(real), settings,
+                                         settings.r1_gamma > 0 and step % settings.r1_every == 0, replicas)
+            loss_g, loss_s = _generator_step(generator, discriminator, optimiser_g, generator_inputs(real),
+                                             stage_structure_loss, replicas)
+            # EMA half-life ramps up with the tiles seen, so early averages do not drag in the random start.
+            half_life = min(settings.ema_half_life_tiles, 0.1 * (step + 1) * global_batch)
+            _update_ema(generator_ema, generator, 0.5 ** (global_batch / max(half_life, 1e-8)))
+            if on_step is not None:
+                on_step(step + 1, generator_ema)
+            window_d.append(loss_d)
+            window_g.append(loss_g)
+            window_s.append(loss_s)
+            if (step + 1) % record_every == 0 or step + 1 == settings.iterations:
+                for key, window in (("discriminator", window_d), ("generator", window_g), ("structure", window_s)):
+                    history[key].append(float(np.mean(window)))
+                history["step"].append(step + 1)
+                window_d, window_g, window_s = [], [], []
+            if (step + 1) % log_every == 0:
+                reporter.log(f"{name.capitalize()} stage, step {step + 1}/{settings.iterations}: discriminator loss "
+                             f"{history['discriminator'][-1]:.3f}, generator loss {history['generator'][-1]:.3f}, "
+                             f"structure loss {history['structure'][-1]:.4f}")
+            reporter.progress(100.0 * (step + 1) / settings.iterations)
+    seconds = time.perf_counter() - started
+    if not replicas.in_sync(generator):
+        raise RuntimeError("The training processes ended with different generator weights; report this as a bug.")
+    return StageResult(generator_ema, discriminator, history, seconds, real_depth)
+
+
+def _stage_reporter(reporter: Reporter, start: float, end: float) -> Reporter:
+    """Progress of one stage mapped onto [start, end] percent of the whole training."""
+    return Reporter(lambda percent: reporter.progress(start + (end - start) * percent / 100.0),
+                    reporter.is_cancelled, reporter.log)
+
+
 def train(sources: list, output_path: str, settings: TrainSettings, reporter: Reporter = None,
           report_path: str = None, replicas: Replicas = None) -> TrainResult:
-    """Train on random tiles of `sources` (raster paths) and write a checkpoint to `output_path`,
+    """Train both stages on random tiles of `sources` (raster paths) and write a checkpoint to `output_path`,
     and an HTML training report (losses, samples, health warnings) to `report_path` when given.
 
     Under torchrun, `replicas` says which process this is: every process trains on its own tiles,
@@ -117,90 +234,90 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
     settings.validate()
     device = replicas.device_for(resolve_device(settings.device))
     rasters = open_sources(sources, settings.band, reporter)
+    check_raster_sizes(rasters, settings)
+    k = settings.coarse_factor
+    coarse_rasters = open_coarse_sources(sources, settings.band, rasters[0].grid, k)
     sampler = TileSampler(rasters, settings.tile_size, settings.max_nodata_fraction, settings.seed, replicas.rank)
-    norm = sampler.normalisation
+    coarse_sampler = TileSampler(coarse_rasters, settings.coarse_tile_size, settings.max_nodata_fraction,
+                                 settings.seed, replicas.rank)
+    norm, coarse_norm = sampler.normalisation, coarse_sampler.normalisation
     strides = "" if max(sampler.strides) == 1 else f" (on a grid every {max(sampler.strides)} pixels)"
     where = f"device {device}" + (f", {torch.get_num_threads()} CPU threads" if device.type == "cpu" else "")
     processes = f", {replicas.world_size} processes" if replicas.active else ""
     reporter.log(f"{len(rasters)} raster(s), {sampler.usable_tiles} usable {settings.tile_size}-pixel tile positions"
-                 f"{strides}, relief scale {norm.relief_scale:.1f}, {where}{processes}.")
+                 f"{strides} and {coarse_sampler.usable_tiles} coarse {settings.coarse_tile_size}-pixel tile positions "
+                 f"(rasters averaged over {k} x {k} pixels), relief scale {norm.relief_scale:.1f} "
+                 f"(coarse {coarse_norm.relief_scale:.1f}), {where}{processes}.")
 
     torch.manual_seed(settings.seed)
     config = settings.model
-    # channels-last is the layout oneDNN and cuDNN convolutions are fastest in (about 25% here on a CPU).
-    generator = Generator(config).to(device, memory_format=torch.channels_last)
-    discriminator = Discriminator(config).to(device, memory_format=torch.channels_last)
-    discriminator.features.calibrate(torch.from_numpy(sampler.sample(256)).to(device))
-    replicas.broadcast_parameters(generator)
-    replicas.broadcast_parameters(discriminator)
-    generator_ema = copy.deepcopy(generator).eval().requires_grad_(False)
-    betas = (0.0, 0.99)
-    optimiser_g = torch.optim.Adam(generator.parameters(), lr=settings.learning_rate, betas=betas)
-    optimiser_d = torch.optim.Adam(discriminator.parameters(), lr=settings.discriminator_learning_rate, betas=betas)
-    noise_generator = torch.Generator(device=device).manual_seed(_stream_seed(settings.seed, replicas.rank))
-    latent_side = settings.tile_size // config.upsampling_factor
+    stream = _stream_seed(settings.seed, replicas.rank)
     batch = settings.batch_size
+    # The coarse stage costs about a fifth of the time (tiles of a quarter the pixels): progress says so.
+    coarse_share = 100.0 * settings.coarse_tile_size ** 2 / (settings.coarse_tile_size ** 2 + settings.tile_size ** 2)
 
-    def noise() -> torch.Tensor:
-        return torch.randn(batch, config.latent_channels, latent_side, latent_side, generator=noise_generator,
-                           device=device).contiguous(memory_format=torch.channels_last)
+    # Stage 1: the coarse GAN, on the rasters averaged over k x k pixels.
+    coarse_noise = _Noise(config, settings.coarse_tile_size, stage_seed(stream, "coarse"), device)
 
-    monitor = TrainingMonitor(sampler.sample(SAMPLES_PER_SNAPSHOT), (config.latent_channels, latent_side, latent_side),
-                              settings.iterations, rasters[0].grid, norm.relief_scale, settings.seed)
-    history = {"step": [], "discriminator": [], "generator": []}
-    record_every = max(1, settings.iterations // 500)
-    log_every = max(1, settings.iterations // 20)
-    window_d, window_g = [], []
-    started = time.perf_counter()
-    # Tiles seen by all processes together per step: what the EMA half-life is counted in.
-    global_batch = batch * replicas.world_size
-    with PrefetchingLoader(sampler, batch, device) as real_batches:
-        for step in range(settings.iterations):
-            reporter.check_cancelled()
-            real = next(real_batches)
-            loss_d = _discriminator_step(generator, discriminator, optimiser_d, real, noise(), settings,
-                                         settings.r1_gamma > 0 and step % settings.r1_every == 0, replicas)
-            loss_g = _generator_step(generator, discriminator, optimiser_g, noise(), replicas)
+    def coarse_structure(fake, inputs, real_depth):
+        return settings.depression_weight * excess_depression_loss(fake, real_depth)
 
-            # EMA half-life ramps up with the tiles seen, so early averages do not drag in the random start.
-            half_life = min(settings.ema_half_life_tiles, 0.1 * (step + 1) * global_batch)
-            _update_ema(generator_ema, generator, 0.5 ** (global_batch / max(half_life, 1e-8)))
+    # channels-last is the layout oneDNN and cuDNN convolutions are fastest in (about 25% here on a CPU).
+    coarse_generator = Generator(config).to(device, memory_format=torch.channels_last)
+    reporter.log(f"Coarse stage: {settings.iterations} steps on {settings.coarse_tile_size}-pixel tiles of the "
+                 f"rasters averaged over {k} x {k} pixels ({settings.coarse_tile_size * k} pixels of the originals).")
+    coarse = _train_stage("coarse", coarse_generator, coarse_sampler, lambda real: (coarse_noise(batch),),
+                          coarse_structure, settings, device, _stage_reporter(reporter, 0.0, coarse_share), replicas)
+    with torch.no_grad():  # the coarse generator's mean level: relief is defined up to a constant
+        coarse_offset = float(coarse.generator_ema(coarse_noise(16, scale=2)).float().mean())
+    units = CoarseUnits(coarse_offset, coarse_norm.relief_scale, norm.relief_scale)
 
-            if replicas.is_main:
-                monitor.after_step(step + 1, generator_ema)
-            window_d.append(loss_d)
-            window_g.append(loss_g)
-            if (step + 1) % record_every == 0 or step + 1 == settings.iterations:
-                history["step"].append(step + 1)
-                history["discriminator"].append(float(np.mean(window_d)))
-                history["generator"].append(float(np.mean(window_g)))
-                window_d, window_g = [], []
-            if (step + 1) % log_every == 0:
-                reporter.log(f"Step {step + 1}/{settings.iterations}: discriminator loss "
-                             f"{history['discriminator'][-1]:.3f}, generator loss {history['generator'][-1]:.3f}")
-            reporter.progress(100.0 * (step + 1) / settings.iterations)
+    # Stage 2: the refinement GAN, adding detail to real tiles averaged over k x k pixels.
+    fine_noise = _Noise(config, settings.tile_size, stage_seed(stream, "refinement"), device)
+    refinement = RefinementGenerator(config, k).to(device, memory_format=torch.channels_last)
+    refinement.calibrate(F.avg_pool2d(torch.from_numpy(sampler.sample(256)).to(device), k))
 
-    seconds = time.perf_counter() - started
-    if not replicas.in_sync(generator):
-        raise RuntimeError("The training processes ended with different generator weights; report this as a bug.")
+    def refinement_inputs(real):
+        return fine_noise(batch), F.avg_pool2d(real, k)
+
+    def refinement_structure(fake, inputs, real_depth):
+        return (settings.depression_weight * excess_depression_loss(fake, real_depth)
+                + settings.consistency_weight * consistency_loss(fake, inputs[1], k))
+
+    # Samples of the whole pipeline (snapshots for the report, fakes for the realism critic) draw their own noise:
+    # one coarse tile, refined over its whole area, the central tile kept.
+    sample_coarse = _Noise(config, settings.coarse_tile_size, settings.seed + 1, device)
+    sample_fine = _Noise(config, settings.coarse_tile_size * k, settings.seed + 2, device)
+
+    def pipeline_samples(generator, coarse_batch, fine_batch) -> torch.Tensor:
+        return cascade_samples(coarse.generator_ema, generator, units, coarse_batch, fine_batch, settings.tile_size)
+
+    fixed = (sample_coarse(SAMPLES_PER_SNAPSHOT), sample_fine(SAMPLES_PER_SNAPSHOT))
+    monitor = TrainingMonitor(sampler.sample(SAMPLES_PER_SNAPSHOT), settings.iterations, rasters[0].grid,
+                              norm.relief_scale, lambda generator: pipeline_samples(generator, *fixed))
+    reporter.log(f"Refinement stage: {settings.iterations} steps on {settings.tile_size}-pixel tiles, adding detail to "
+                 f"the relief averaged over {k} x {k} pixels.")
+    refined = _train_stage("refinement", refinement, sampler, refinement_inputs, refinement_structure, settings, device,
+                           _stage_reporter(reporter, coarse_share, 100.0), replicas,
+                           on_step=monitor.after_step if replicas.is_main else None)
+
+    seconds = coarse.seconds + refined.seconds
     if replicas.active:
         reporter.log(f"{replicas.world_size} processes trained in step; their generators are identical.")
+    history = refined.history
     result = TrainResult(output_path, replicas.average(history["generator"][-1]),
                          replicas.average(history["discriminator"][-1]), settings.iterations, seconds)
     if not replicas.is_main:
         replicas.barrier()  # rank 0 writes the checkpoint
         return result
-    # Relief is defined up to a constant; measure the generator's mean level once, so generated
-    # rasters of any size are centred on the training elevations whatever the seed or window.
-    with torch.no_grad():
-        calibration = torch.randn(16, config.latent_channels, 2 * latent_side, 2 * latent_side,
-                                  generator=noise_generator, device=device)
-        generator_offset = float(generator_ema(calibration).float().mean())
-    critic = train_realism_critic(discriminator, generator_ema, sampler, noise, settings, reporter)
+    critic = train_realism_critic(
+        refined.discriminator, lambda count: pipeline_samples(refined.generator_ema, sample_coarse(count), sample_fine(count)),
+        sampler, settings, reporter)
     first = rasters[0].grid
     save_checkpoint(output_path, {
+        "architecture": ARCHITECTURE,
         "settings": settings.to_dict(),
-        "normalisation": {**norm.to_dict(), "generator_offset": generator_offset},
+        "normalisation": norm.to_dict(),
         "grid": {"crs_wkt": first.crs_wkt, "geotransform": list(first.geotransform), "pixel_size": list(first.pixel_size)},
         "sources": [r.name for r in rasters],
         "usable_tiles": sampler.usable_tiles,
@@ -210,13 +327,23 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
         "loss_history": history,
         "seed": settings.seed,
         "versions": library_versions(),
-        "generator": {k: v.cpu() for k, v in generator_ema.state_dict().items()},
-        "discriminator": {k: v.cpu() for k, v in discriminator.state_dict().items()},
+        "generator": {k: v.cpu() for k, v in refined.generator_ema.state_dict().items()},
+        "discriminator": {k: v.cpu() for k, v in refined.discriminator.state_dict().items()},
         "critic": critic,
+        "coarse": {
+            "normalisation": {**coarse_norm.to_dict(), "generator_offset": coarse_offset},
+            "usable_tiles": coarse_sampler.usable_tiles,
+            "loss_history": coarse.history,
+            "training_seconds": coarse.seconds,
+            "generator": {k: v.cpu() for k, v in coarse.generator_ema.state_dict().items()},
+            "discriminator": {k: v.cpu() for k, v in coarse.discriminator.state_dict().items()},
+        },
     })
-    summary = f"Trained {settings.iterations} steps in {seconds:.0f} s; model written to {output_path}."
+    summary = (f"Trained {settings.iterations} steps per stage in {seconds:.0f} s (coarse {coarse.seconds:.0f} s, "
+               f"refinement {refined.seconds:.0f} s); model written to {output_path}.")
     reporter.log(summary)
-    warnings = monitor.warnings(history)
+    warnings = [f"Coarse stage: {w}" for w in monitor.warnings(coarse.history, with_samples=False)]
+    warnings += [f"Refinement stage: {w}" for w in monitor.warnings(history)]
     for warning in warnings:
         reporter.log(f"Warning: {warning}")
     if report_path:
