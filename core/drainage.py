@@ -71,8 +71,19 @@ def _edge_cells(valid: np.ndarray) -> np.ndarray:
     return valid & touches_outside
 
 
-def route_flow(elevation: np.ndarray) -> FlowRouting:
-    """Fill closed depressions, route every cell D8 to the raster's edge and count drainage areas."""
+@dataclass
+class Fill:
+    """Closed depressions filled, with the spanning tree that drains every cell to the outside."""
+
+    filled: np.ndarray  # flat, float64, NaN for nodata
+    spill: np.ndarray  # flat index of the cell whose elevation sets each cell's filled level (itself outside pits)
+    bfs: np.ndarray  # tree order from the outside (index n) inwards: a cell's parent comes before it
+    parent: np.ndarray  # tree parent of every cell, n for cells draining straight out
+    edges: np.ndarray  # flat indices of the cells where water can leave
+
+
+def fill_depressions(elevation: np.ndarray) -> Fill:
+    """Exact depression filling (the priority-flood result) with the tile's edge and nodata as outlets."""
     z = np.asarray(elevation, dtype=np.float64)
     if z.ndim != 2 or min(z.shape) < 3:
         raise ValueError(f"Drainage needs a 2-D raster of at least 3 x 3 cells (got shape {z.shape}).")
@@ -92,18 +103,31 @@ def route_flow(elevation: np.ndarray) -> FlowRouting:
     tree = minimum_spanning_tree(graph)
     bfs, parent = breadth_first_order(tree, n, directed=False, return_predecessors=True)
 
-    # Filled elevation: the highest point on the tree path to the outside (parents come first in BFS order).
-    filled = np.full(n + 1, -np.inf)
+    # Filled level: the highest point on the tree path to the outside (parents come first in BFS order);
+    # the spill cell is the one on that path that holds it.
+    filled_list = [-np.inf] * (n + 1)
+    spill_list = list(range(n + 1))
     flat_z_list = flat_z.tolist()
-    filled_list = filled.tolist()
     parent_list = parent.tolist()
     for cell in bfs[1:].tolist():
-        up = filled_list[parent_list[cell]]
-        own = flat_z_list[cell]
-        filled_list[cell] = own if own > up else up
+        up = parent_list[cell]
+        if flat_z_list[cell] < filled_list[up]:
+            filled_list[cell] = filled_list[up]
+            spill_list[cell] = spill_list[up]
+        else:
+            filled_list[cell] = flat_z_list[cell]
     filled = np.array(filled_list[:n])
     filled[~valid.ravel()] = np.nan
+    return Fill(filled, np.array(spill_list[:n]), bfs, parent, edges)
 
+
+def route_flow(elevation: np.ndarray) -> FlowRouting:
+    """Fill closed depressions, route every cell D8 to the raster's edge and count drainage areas."""
+    z = np.asarray(elevation, dtype=np.float64)
+    fill = fill_depressions(z)
+    valid = np.isfinite(z)
+    n = z.size
+    filled, bfs, parent, edges = fill.filled, fill.bfs, fill.parent, fill.edges
     receiver, step = _receivers(filled.reshape(z.shape), valid, parent[:n], n)
     # Cells on the edge are outlets: water there leaves the raster, rather than running along its edge.
     receiver[edges] = OUTSIDE
@@ -238,14 +262,19 @@ def drainage_density(routing: FlowRouting, pixel_x: float, pixel_y: float, chann
     return length_km / area_km2
 
 
-def drainage_descriptors(elevation: np.ndarray, pixel_x: float, pixel_y: float,
-                         channel_cells: int = CHANNEL_CELLS) -> dict:
-    """All drainage descriptors of one raster (elevation in metres, pixel sizes in metres)."""
-    routing = route_flow(elevation)
+def routing_descriptors(routing: FlowRouting, pixel_x: float, pixel_y: float,
+                        channel_cells: int = CHANNEL_CELLS) -> dict:
+    """All drainage descriptors of a routed raster (pixel sizes in metres)."""
     return {
         "depression_fraction": depression_fraction(routing),
-        "minima_per_1000": local_minima_per_1000(elevation),
+        "minima_per_1000": local_minima_per_1000(routing.elevation),
         "drainage_exponent": exceedance_exponent(routing.area),
         "drainage_density": drainage_density(routing, pixel_x, pixel_y, channel_cells),
         "hack_exponent": hack_exponent(routing, channel_cells),
     }
+
+
+def drainage_descriptors(elevation: np.ndarray, pixel_x: float, pixel_y: float,
+                         channel_cells: int = CHANNEL_CELLS) -> dict:
+    """All drainage descriptors of one raster (elevation in metres, pixel sizes in metres)."""
+    return routing_descriptors(route_flow(elevation), pixel_x, pixel_y, channel_cells)
