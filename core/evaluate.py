@@ -32,9 +32,10 @@ class DrainageSummary:
 
     values: dict  # descriptor name -> mean, NaN where no window gave a value
     windows: int = 0  # windows measured
+    available: int = 0  # windows the rasters hold (at most MAX_DRAINAGE_WINDOWS_PER_SET of them are measured)
     cells: int = 0  # valid cells in them
     too_small: list = field(default_factory=list)  # names of rasters under MIN_DRAINAGE_SIDE on a side
-    example: tuple = None  # (elevation, drainage area, (pixel_x, pixel_y), name) of the first window, for maps
+    example: tuple = None  # first window, for maps: (elevation, drainage area, (pixel_x, pixel_y), name, descriptors)
 
 
 def _pixel_of(grid, row: float) -> tuple:
@@ -94,16 +95,20 @@ def drainage_of_rasters(paths: list, band: int = 1, channel_cells: int = drainag
             too_small.append(os.path.basename(path))
             continue
         windows += [(path, row, col, rows, cols) for row, rows in _spans(height) for col, cols in _spans(width)]
+    available = len(windows)
     if len(windows) > MAX_DRAINAGE_WINDOWS_PER_SET:
         keep = np.random.default_rng(seed).choice(len(windows), MAX_DRAINAGE_WINDOWS_PER_SET, replace=False)
         windows = [windows[i] for i in sorted(keep)]
     sums = {name: 0.0 for name in DRAINAGE_KEYS}
     weights = {name: 0.0 for name in DRAINAGE_KEYS}
-    summary = DrainageSummary(values={}, too_small=too_small)
-    source, start, span = None, progress_range[0], progress_range[1] - progress_range[0]
+    summary = DrainageSummary(values={}, available=available, too_small=too_small)
+    source, source_path = None, None
+    start, span = progress_range[0], progress_range[1] - progress_range[0]
     for done, (path, row, col, rows, cols) in enumerate(windows):
         reporter.check_cancelled()
         if source is None or source_path != path:
+            if source is not None:
+                source.release_cache()
             source, source_path = RasterSource(path, band), path
         values = np.array(source.read(row, col, rows, cols), dtype=np.float64)
         valid = int(np.isfinite(values).sum())
@@ -111,22 +116,18 @@ def drainage_of_rasters(paths: list, band: int = 1, channel_cells: int = drainag
             continue  # (almost) all nodata: no network to measure
         pixel = _pixel_of(source.grid, row + rows / 2)
         routing = drainage.route_flow(values)
-        measured = {
-            "depression_fraction": drainage.depression_fraction(routing),
-            "minima_per_1000": drainage.local_minima_per_1000(values),
-            "drainage_exponent": drainage.exceedance_exponent(routing.area),
-            "drainage_density": drainage.drainage_density(routing, *pixel, channel_cells),
-            "hack_exponent": drainage.hack_exponent(routing, channel_cells),
-        }
+        measured = drainage.routing_descriptors(routing, *pixel, channel_cells)
         for name, value in measured.items():
             if np.isfinite(value):
                 sums[name] += valid * value
                 weights[name] += valid
         if summary.example is None:
-            summary.example = (values, routing.area, pixel, os.path.basename(path))
+            summary.example = (values, routing.area, pixel, os.path.basename(path), measured)
         summary.windows += 1
         summary.cells += valid
         reporter.progress(start + span * (done + 1) / len(windows))
+    if source is not None:
+        source.release_cache()
     summary.values = {name: sums[name] / weights[name] if weights[name] else float("nan") for name in DRAINAGE_KEYS}
     return summary
 
@@ -136,8 +137,10 @@ def _log_drainage(reporter: Reporter, label: str, summary: DrainageSummary) -> N
         reporter.log(f"Drainage of the {label} set: {', '.join(summary.too_small)} left out, as drainage needs at "
                      f"least {MIN_DRAINAGE_SIDE} x {MIN_DRAINAGE_SIDE} pixels.")
     if summary.windows:
+        sampled = (f" (a random {MAX_DRAINAGE_WINDOWS_PER_SET} of {summary.available})"
+                   if summary.available > MAX_DRAINAGE_WINDOWS_PER_SET else "")
         reporter.log(f"Drainage of the {label} set measured on {summary.windows} raster(s) or window(s) of up to "
-                     f"{DRAINAGE_WINDOW} px ({summary.cells} cells).")
+                     f"{DRAINAGE_WINDOW} px{sampled}, {summary.cells} cells.")
     else:
         reporter.log(f"No {label} raster of at least {MIN_DRAINAGE_SIDE} x {MIN_DRAINAGE_SIDE} pixels with data: "
                      f"its drainage descriptors are NaN (not measured).")

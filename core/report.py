@@ -9,6 +9,7 @@ import uuid
 import numpy as np
 
 from . import metrics
+from .drainage import CHANNEL_CELLS, EXPONENT_RANGE
 from .terrain import hillshade
 
 DESCRIPTOR_LABELS = {"relief": "Relief (m)", "slope": "Slope (degrees)", "curvature": "Curvature, Laplacian (1/m)",
@@ -26,9 +27,9 @@ def _pyplot():
     return plt
 
 
-def _png(figure) -> str:
+def _png(figure, dpi: int = 90) -> str:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     _pyplot().close(figure)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -73,6 +74,83 @@ def _tile_rows(rows: list, pixel) -> str:
             if column == 0:
                 axis.set_ylabel(label, fontsize=8)
     return _png(figure)
+
+
+# Drainage descriptors in the report: (label, format, what real terrain gives).
+DRAINAGE_ROWS = {
+    "depression_fraction": ("Share of cells in closed depressions", "{:.3f}",
+                            "a few per cent on eroded terrain; noise and fBm surfaces about 0.05 to 0.4"),
+    "minima_per_1000": ("Local minima (pits) per 1000 cells", "{:.2f}",
+                        "under about 10 on eroded terrain; noise and fBm give 10 to 110"),
+    "drainage_exponent": ("Drainage-area exponent beta, P(A &ge; a) ~ a<sup>-beta</sup>", "{:.3f}",
+                          "about 0.43 to 0.5 for river networks (filled noise is close too)"),
+    "drainage_density": ("Drainage density (km of channel per km&sup2;)", "{:.3f}",
+                         "depends on the channel threshold; compare real with synthetic"),
+    "hack_exponent": ("Hack's exponent h, flow length L ~ A<sup>h</sup>", "{:.3f}", "about 0.5 to 0.6"),
+}
+
+
+def _flow_maps(examples: list) -> str:
+    """Drainage area (log scale, blue) over a hillshade, one panel per (label, DrainageSummary.example)."""
+    plt = _pyplot()
+    from matplotlib import colors
+
+    blues = colors.LinearSegmentedColormap.from_list("channels", plt.get_cmap("Blues")(np.linspace(0.35, 1.0, 256)))
+    cell_km2 = [example[2][0] * example[2][1] / 1e6 for _, example in examples]
+    largest = max(float(np.nanmax(example[1])) * cell for (_, example), cell in zip(examples, cell_km2))
+    smallest = 10 * min(cell_km2)  # hillslopes draining fewer than 10 cells show the bare hillshade
+    norm = colors.LogNorm(vmin=smallest, vmax=max(largest, 10 * smallest))
+    figure, axes = plt.subplots(1, len(examples), figsize=(6.2 * len(examples), 6.0), squeeze=False,
+                                constrained_layout=True)
+    for axis, (label, (elevation, area, pixel, name, measured)), cell in zip(axes[0], examples, cell_km2):
+        rows, cols = elevation.shape
+        extent = (0, cols * pixel[0] / 1000, 0, rows * pixel[1] / 1000)
+        shade = hillshade(np.where(np.isfinite(elevation), elevation, np.nanmean(elevation)), *pixel)
+        shade = np.ma.masked_where(~np.isfinite(elevation), shade)
+        axis.imshow(shade, cmap="gray", vmin=-0.5, vmax=1, extent=extent, interpolation="bilinear")  # soft shading
+        drained = np.ma.masked_where(area * cell < smallest, area * cell)
+        image = axis.imshow(drained, cmap=blues, norm=norm, extent=extent, interpolation="nearest", alpha=0.9)
+        axis.set_title(f"{label}: {name}\ndepressions {measured['depression_fraction']:.3f}, "
+                       f"beta {measured['drainage_exponent']:.2f}, "
+                       f"{measured['drainage_density']:.2f} km/km²", fontsize=10)
+        axis.set_xlabel("km")
+        axis.set_ylabel("km")
+    bar = figure.colorbar(image, ax=axes[0].tolist(), shrink=0.8, pad=0.02)
+    bar.set_label("drainage area (km²)")
+    return _png(figure, dpi=110)  # channels are one pixel wide
+
+
+def _drainage_section(real, synthetic, pixel, channel_cells: int) -> str:
+    from .evaluate import DRAINAGE_KEYS, DRAINAGE_WINDOW, MIN_DRAINAGE_SIDE
+
+    cell_km2 = pixel[0] * pixel[1] / 1e6
+
+    def cell(value, form):
+        return "not measured" if value is None or not np.isfinite(value) else form.format(value)
+
+    left = "<td style='text-align:left'>"
+    rows = "".join(
+        f"<tr>{left}{label}</td>{left}<code>{DRAINAGE_KEYS[name]}</code></td><td>{cell(real.values[name], form)}</td>"
+        f"<td>{cell(synthetic.values[name], form)}</td>{left}{typical}</td></tr>"
+        for name, (label, form, typical) in DRAINAGE_ROWS.items())
+    notes = "".join(f"<p>{label} rasters left out (drainage needs at least {MIN_DRAINAGE_SIDE} x {MIN_DRAINAGE_SIDE} "
+                    f"pixels): {html.escape(', '.join(summary.too_small))}.</p>"
+                    for label, summary in (("Real", real), ("Synthetic", synthetic)) if summary.too_small)
+    body = (f"<h2>Drainage</h2><p>Whole rasters (windows of up to {DRAINAGE_WINDOW} px on larger ones), depressions "
+            f"filled exactly and water routed D8 to the raster's edge. Channels are cells draining at least "
+            f"<b>{channel_cells} cells</b> ({channel_cells * cell_km2:.3g} km&sup2; at these pixels); beta is fitted "
+            f"over drainage areas of {EXPONENT_RANGE[0]} to {EXPONENT_RANGE[1]} cells. Real: {real.windows} "
+            f"raster(s) or window(s), {real.cells} cells; synthetic: {synthetic.windows}, {synthetic.cells} cells.</p>"
+            f"{notes}<table><tr><th>descriptor</th><th>output (REAL_ for the real set)</th><th>real</th>"
+            f"<th>synthetic</th><th>real terrain</th></tr>{rows}</table>")
+    examples = [(label, summary.example) for label, summary in (("real", real), ("synthetic", synthetic))
+                if summary.example is not None]
+    if examples:
+        body += (f"<h3>Flow accumulation</h3><p>Drainage area on a hillshade, the first raster (or window) of "
+                 f"each set; hillslopes draining fewer than 10 cells are left uncoloured. Real rivers join into "
+                 f"trees of valleys; on noise, water wanders across filled depressions.</p>"
+                 f'<img alt="flow accumulation maps" src="{_flow_maps(examples)}">')
+    return body
 
 
 def _losses(history: dict) -> str:
@@ -120,8 +198,10 @@ def write_training_report(path: str, history: dict, snapshots: list, real_tiles,
     _write_atomically(path, _page("GeoGAN training report", body))
 
 
-def write_comparison_report(path: str, real_tiles, synthetic_tiles, pixel, distances: dict) -> None:
-    """Write the report atomically: the file appears only once complete."""
+def write_comparison_report(path: str, real_tiles, synthetic_tiles, pixel, distances: dict, drainage: tuple = None,
+                            channel_cells: int = CHANNEL_CELLS) -> None:
+    """Write the report atomically: the file appears only once complete. `drainage`: (real, synthetic)
+    DrainageSummary of core.evaluate, for the drainage table and the flow accumulation maps."""
     real = metrics.tile_descriptors(real_tiles, *pixel)
     synthetic = metrics.tile_descriptors(synthetic_tiles, *pixel)
     pixel_mean = float(np.sqrt(pixel[0] * pixel[1]))
@@ -134,4 +214,6 @@ def write_comparison_report(path: str, real_tiles, synthetic_tiles, pixel, dista
             f'<h2>Hillshades</h2><img alt="hillshade gallery" src="{_tile_rows([("real", real_tiles[:6]), ("synthetic", synthetic_tiles[:6])], pixel)}">'
             f'<h2>Descriptor distributions</h2><img alt="histograms" src="{_histograms(real, synthetic)}">'
             f'<h2>Radially averaged power spectrum</h2><img alt="power spectra" src="{spectra}">')
+    if drainage is not None:
+        body += _drainage_section(*drainage, pixel, channel_cells)
     _write_atomically(path, _page("GeoGAN realism report", body))

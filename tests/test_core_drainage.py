@@ -1,4 +1,4 @@
-"""core.drainage against answers known in advance: planes, a pit, a V-shaped valley, nodata, power laws, real terrain."""
+"""core.drainage against known answers: planes, a pit, a V-shaped valley, nodata, power laws, real terrain."""
 
 import heapq
 
@@ -45,7 +45,7 @@ def rough_surface(size: int, seed: int) -> np.ndarray:
 
 
 def assert_routing_consistent(routing: drainage.FlowRouting) -> None:
-    """Water is conserved: every valid cell drains to a valid cell or out of the raster, and what leaves is all of it."""
+    """Water is conserved: every valid cell drains to a valid cell or out of the raster, and all of it leaves."""
     valid = np.isfinite(routing.elevation)
     receiver = routing.receiver.ravel()
     assert np.all(receiver[~valid.ravel()] == -2)
@@ -245,3 +245,36 @@ def test_noise_has_far_more_depressions_than_real_terrain(sample_descriptors, ki
     noise = drainage.drainage_descriptors(surface, *pixel)
     assert noise["depression_fraction"] > 5 * real["depression_fraction"]
     assert noise["minima_per_1000"] > 5 * real["minima_per_1000"]
+
+
+def test_large_rasters_are_measured_on_windows_weighted_by_cells(tmp_path):
+    from core.evaluate import DRAINAGE_WINDOW, _spans, drainage_of_rasters
+    from rasters import write_raster
+
+    assert _spans(300) == [(0, 300)]
+    assert _spans(1100) == [(0, 550), (550, 550)]
+    spans = _spans(2049)
+    assert len(spans) == 3 and max(size for _, size in spans) <= DRAINAGE_WINDOW
+    assert spans[0][0] == 0 and all(a + n == b for (a, n), (b, _) in zip(spans, spans[1:])) and sum(spans[-1]) == 2049
+
+    rows, cols = 260, 1100
+    z = np.tile(np.arange(cols, dtype=float), (rows, 1))  # the left window: a plane
+    z[:, 550:] = 500 + 50 * np.random.default_rng(3).normal(size=(rows, 550))  # the right one: white noise
+    z[:100, 600:] = np.nan  # with some nodata, so the windows weigh differently
+    path = write_raster(tmp_path / "wide.tif", z, nodata=-9999.0, pixel=30.0)
+    summary = drainage_of_rasters([path])
+    assert summary.windows == 2 and summary.too_small == []
+    left = drainage.drainage_descriptors(z[:, :550].astype(np.float32), 30.0, 30.0)
+    right = drainage.drainage_descriptors(z[:, 550:].astype(np.float32), 30.0, 30.0)
+    weights = np.array([rows * 550, np.isfinite(z[:, 550:]).sum()])
+    for name in ("depression_fraction", "minima_per_1000", "drainage_density"):
+        expected = (weights * [left[name], right[name]]).sum() / weights.sum()
+        assert summary.values[name] == pytest.approx(expected)
+    assert left["depression_fraction"] == 0.0 and summary.values["depression_fraction"] > 0.1
+    assert summary.cells == weights.sum()
+    assert summary.example[0].shape == (rows, 550) and summary.example[3] == "wide.tif"
+
+    small = write_raster(tmp_path / "small.tif", z[:200, :400], pixel=30.0)
+    nothing = drainage_of_rasters([small])
+    assert nothing.too_small == ["small.tif"] and nothing.windows == 0 and nothing.example is None
+    assert all(np.isnan(value) for value in nothing.values.values())
