@@ -1,4 +1,4 @@
-"""Checks that PyTorch is importable, and says exactly how to install it when it is not."""
+"""Checks that PyTorch and scipy are importable, and says exactly how to install them when they are not."""
 
 import os
 import sys
@@ -31,3 +31,15 @@ def require_torch() -> None:
         import torch  # noqa: F401
     except ImportError as error:
         raise QgsProcessingException(install_hint()) from error
+
+
+def require_scipy() -> None:
+    """scipy (the drainage measures' spanning tree) ships with QGIS on Windows and macOS, not always on Linux."""
+    try:
+        import scipy.sparse.csgraph  # noqa: F401
+    except ImportError as error:
+        python = qgis_python_executable()
+        raise QgsProcessingException(
+            f"GeoGAN's drainage measures need scipy, which the Python of QGIS ({python}) cannot import. On "
+            f"Debian/Ubuntu install it with:  sudo apt install python3-scipy  (elsewhere:  \"{python}\" -m pip "
+            f"install --user scipy), then restart QGIS.") from error
