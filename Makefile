@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SYSTEM_PYTHON := /usr/bin/python3
 VENV := .venv
 PYTHON := $(VENV)/bin/python
-APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-venv xvfb
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-scipy python3-venv xvfb
 BENCH_APT_PACKAGES := grass-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PLUGIN_SOURCES := $(shell find geogan_qgis core resources -type f -not -path '*/__pycache__/*') metadata.txt scripts/build_plugin.py
@@ -27,7 +27,7 @@ system-packages:
 $(VENV)/.installed: requirements-dev.txt constraints.txt | system-packages
 	@[ -x $(PYTHON) ] || $(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
 	$(PYTHON) -m pip install -q -c constraints.txt -r requirements-dev.txt
-	@$(PYTHON) -c "import numpy, torch, qgis.core, osgeo.gdal; assert numpy.__version__.startswith('1.'), numpy.__version__"
+	@$(PYTHON) -c "import numpy, scipy, torch, qgis.core, osgeo.gdal; assert numpy.__version__.startswith('1.'), numpy.__version__"
 	@touch $@
 
 package: dist/geogan_qgis.zip
