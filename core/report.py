@@ -90,6 +90,14 @@ DRAINAGE_ROWS = {
 }
 
 
+def _block_reduce(values: np.ndarray, factor: int, reduce) -> np.ndarray:
+    """Blocks of factor x factor cells reduced to one (the last partial row and column of blocks dropped)."""
+    if factor == 1:
+        return values
+    rows, cols = values.shape[0] // factor, values.shape[1] // factor
+    return reduce(values[:rows * factor, :cols * factor].reshape(rows, factor, cols, factor), axis=(1, 3))
+
+
 def _flow_maps(examples: list) -> str:
     """Drainage area (log scale, blue) over a hillshade, one panel per (label, DrainageSummary.example)."""
     plt = _pyplot()
@@ -98,17 +106,23 @@ def _flow_maps(examples: list) -> str:
     blues = colors.LinearSegmentedColormap.from_list("channels", plt.get_cmap("Blues")(np.linspace(0.35, 1.0, 256)))
     cell_km2 = [example[2][0] * example[2][1] / 1e6 for _, example in examples]
     largest = max(float(np.nanmax(example[1])) * cell for (_, example), cell in zip(examples, cell_km2))
-    smallest = 10 * min(cell_km2)  # hillslopes draining fewer than 10 cells show the bare hillshade
+    smallest = 10 * min(cell_km2)
     norm = colors.LogNorm(vmin=smallest, vmax=max(largest, 10 * smallest))
     figure, axes = plt.subplots(1, len(examples), figsize=(6.2 * len(examples), 6.0), squeeze=False,
                                 constrained_layout=True)
     for axis, (label, (elevation, area, pixel, name, measured)), cell in zip(axes[0], examples, cell_km2):
         rows, cols = elevation.shape
-        extent = (0, cols * pixel[0] / 1000, 0, rows * pixel[1] / 1000)
         shade = hillshade(np.where(np.isfinite(elevation), elevation, np.nanmean(elevation)), *pixel)
+        # Shrunk to about the panel's pixels with the largest area of each block, so channels one cell wide
+        # stay unbroken lines instead of dots.
+        factor = max(1, int(np.ceil(max(rows, cols) / 560)))
+        shade, area = _block_reduce(shade, factor, np.mean), _block_reduce(area, factor, np.max)
+        elevation = _block_reduce(elevation, factor, np.mean)
+        extent = (0, elevation.shape[1] * factor * pixel[0] / 1000, 0, elevation.shape[0] * factor * pixel[1] / 1000)
         shade = np.ma.masked_where(~np.isfinite(elevation), shade)
         axis.imshow(shade, cmap="gray", vmin=-0.5, vmax=1, extent=extent, interpolation="bilinear")  # soft shading
-        drained = np.ma.masked_where(area * cell < smallest, area * cell)
+        # Hillslopes stay uncoloured: under 10 cells of drainage area per cell of the map.
+        drained = np.ma.masked_where(area < 10 * factor ** 2, area * cell)
         image = axis.imshow(drained, cmap=blues, norm=norm, extent=extent, interpolation="nearest", alpha=0.9)
         axis.set_title(f"{label}: {name}\ndepressions {measured['depression_fraction']:.3f}, "
                        f"beta {measured['drainage_exponent']:.2f}, "
@@ -147,8 +161,8 @@ def _drainage_section(real, synthetic, pixel, channel_cells: int) -> str:
                 if summary.example is not None]
     if examples:
         body += (f"<h3>Flow accumulation</h3><p>Drainage area on a hillshade, the first raster (or window) of "
-                 f"each set; hillslopes draining fewer than 10 cells are left uncoloured. Real rivers join into "
-                 f"trees of valleys; on noise, water wanders across filled depressions.</p>"
+                 f"each set; hillslopes (under 10 cells of drainage area per map pixel) are left uncoloured. "
+                 f"Real rivers join into trees of valleys; on noise, water wanders across filled depressions.</p>"
                  f'<img alt="flow accumulation maps" src="{_flow_maps(examples)}">')
     return body
 
