@@ -68,6 +68,7 @@ def read_elevation(path):
 
 
 def draw_comparison(real_path, synthetic_path, picture_path, caption):
+    """Hillshades (top) and drainage networks (bottom) of the real and the synthetic DEM, at the same scale."""
     import warnings
 
     import matplotlib
@@ -77,6 +78,7 @@ def draw_comparison(real_path, synthetic_path, picture_path, caption):
     warnings.filterwarnings("ignore", message="Unable to import Axes3D")
     import matplotlib.pyplot as plt
     import numpy as np
+    from geogan_qgis.core.drainage import CHANNEL_CELLS, depression_fraction, exceedance_exponent, route_flow
     from geogan_qgis.core.terrain import hillshade, pixel_size_metres
 
     panels = []
@@ -85,20 +87,35 @@ def draw_comparison(real_path, synthetic_path, picture_path, caption):
         latitude = transform[3] + transform[5] * elevation.shape[0] / 2
         pixel_x, pixel_y = pixel_size_metres((transform[1], transform[5]), True, latitude)
         filled = np.where(np.isfinite(elevation), elevation, np.nanmean(elevation))
-        panels.append((title, elevation, hillshade(filled, pixel_x, pixel_y), pixel_x, pixel_y))
+        routing = route_flow(elevation)
+        panels.append((title, elevation, hillshade(filled, pixel_x, pixel_y), pixel_x, pixel_y, routing))
 
-    figure, axes = plt.subplots(1, 2, figsize=(13, 6.6), constrained_layout=True)
-    for axis, (title, elevation, shade, pixel_x, pixel_y) in zip(axes, panels):
+    figure, axes = plt.subplots(2, 2, figsize=(13, 12.4), constrained_layout=True)
+    for column, (title, elevation, shade, pixel_x, pixel_y, routing) in enumerate(panels):
         height, width = elevation.shape
         extent = (0, width * pixel_x / 1000, 0, height * pixel_y / 1000)
-        axis.imshow(shade, cmap="gray", extent=extent, vmin=0, vmax=1)
-        axis.imshow(elevation, cmap="terrain", alpha=0.35, extent=extent)
-        axis.set_title(f"{title}\n{width} x {height} px, relief {np.nanmax(elevation) - np.nanmin(elevation):.0f} m")
-        axis.set_xlabel("km")
-        axis.set_ylabel("km")
+        top, bottom = axes[0, column], axes[1, column]
+        top.imshow(shade, cmap="gray", extent=extent, vmin=0, vmax=1)
+        top.imshow(elevation, cmap="terrain", alpha=0.35, extent=extent)
+        top.set_title(f"{title}\n{width} x {height} px, relief {np.nanmax(elevation) - np.nanmin(elevation):.0f} m")
+        # Channels: cells draining at least CHANNEL_CELLS cells, darker and wider downstream.
+        channels = np.where(routing.area >= CHANNEL_CELLS, np.log10(routing.area), np.nan)
+        bottom.imshow(shade, cmap="gray", extent=extent, vmin=0, vmax=1, alpha=0.45)
+        bottom.imshow(channels, cmap="Blues", extent=extent, vmin=np.log10(CHANNEL_CELLS) - 1,
+                      vmax=np.log10(routing.area.max()), interpolation="nearest")
+        pits = routing.filled - routing.elevation > 0.005 * (np.nanmax(elevation) - np.nanmin(elevation))
+        bottom.imshow(np.where(pits, 1.0, np.nan), cmap="autumn", extent=extent, alpha=0.6, interpolation="nearest")
+        bottom.set_title(f"Drainage: channels draining >= {CHANNEL_CELLS} cells (blue), closed depressions (red)\n"
+                         f"depressions {depression_fraction(routing):.1%} of the area, "
+                         f"drainage-area exponent beta {exceedance_exponent(routing.area):.2f}")
+        for axis in (top, bottom):
+            axis.set_xlabel("km")
+            axis.set_ylabel("km")
     figure.suptitle(caption, fontsize=10)
-    figure.savefig(picture_path, dpi=110)
+    figure.savefig(picture_path, dpi=100)
     plt.close(figure)
+    return [(title, depression_fraction(routing), exceedance_exponent(routing.area))
+            for title, *_, routing in panels]
 
 
 def main():
@@ -133,8 +150,11 @@ def main():
     caption = (f"GeoGAN trained {args.iterations} iterations in {training_seconds:.0f} s on this machine; "
                f"final losses G {trained['GENERATOR_LOSS']:.2f}, D {trained['DISCRIMINATOR_LOSS']:.2f}. "
                f"Both panels at the same scale and sun (NW, 45 deg).")
-    draw_comparison(SAMPLE_DEM, dem_path, picture_path, caption)
+    drainage = draw_comparison(SAMPLE_DEM, dem_path, picture_path, caption)
     print(f"\nTraining took {training_seconds:.0f} s, generation {generation_seconds:.1f} s.")
+    for title, depressions, beta in drainage:
+        print(f"{title.split(':')[0]:9s}: closed depressions {depressions:.1%} of the area, drainage-area exponent "
+              f"beta {beta:.2f}")
     print(f"Model:         {model_path}")
     print(f"Synthetic DEM: {dem_path}")
     print(f"Picture:       {picture_path}")

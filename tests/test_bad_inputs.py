@@ -38,7 +38,7 @@ def geojson(tmp_path):
 @pytest.mark.parametrize("case, message", [
     ("no layers", "No input raster"),
     ("vector layer", "raster"),
-    ("small raster", "smaller than the 32-pixel tile"),
+    ("small raster", "20 x 20 pixels; training needs rasters of at least 128 x 128 pixels"),
     ("all nodata", "only nodata"),
     ("all NaN", "only nodata"),
     ("missing band", "band 2 does not exist"),
@@ -53,9 +53,9 @@ def test_training_refuses(geogan_plugin, tmp_path, geojson, sample_dem, case, me
     elif case == "small raster":
         layers = [write_raster(tmp_path / "small.tif", hills(20))]
     elif case == "all nodata":
-        layers = [write_raster(tmp_path / "nodata.tif", np.full((64, 64), -9999.0), nodata=-9999.0)]
+        layers = [write_raster(tmp_path / "nodata.tif", np.full((128, 128), -9999.0), nodata=-9999.0)]
     elif case == "all NaN":
-        layers = [write_raster(tmp_path / "nan.tif", np.full((64, 64), np.nan))]
+        layers = [write_raster(tmp_path / "nan.tif", np.full((128, 128), np.nan))]
     elif case == "missing band":
         extra = {"BAND": 2}
     elif case == "zero iterations":

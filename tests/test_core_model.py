@@ -11,11 +11,14 @@ from osgeo import gdal
 
 from core.checkpoint import CheckpointError, load_checkpoint
 from core.generate import WINDOW_PIXELS, generate, generate_to_geotiff, load_model
+from core.models import Generator
+from core.noise import spatial_noise
 from core.progress import Cancelled, Reporter
 from core.settings import TrainSettings
 from core.train import train
 
 from hostile_files import RunsCode
+from rasters import hills, write_raster
 
 QUICK = dict(tile_size=32, iterations=4, batch_size=4, seed=1, device="cpu")
 
@@ -30,11 +33,18 @@ def checkpoint_path(tmp_path_factory, sample_dem):
     return path
 
 
+NETWORKS = ("generator", "discriminator", "critic")
+
+
 def test_checkpoint_is_tensors_and_plain_metadata(checkpoint_path, sample_dem):
     raw = torch.load(checkpoint_path, weights_only=True)
-    metadata = {k: v for k, v in raw.items() if k not in ("generator", "discriminator", "critic")}
+    metadata = {k: v for k, v in raw.items() if k not in NETWORKS + ("coarse",)}
+    metadata["coarse"] = {k: v for k, v in raw["coarse"].items() if k not in NETWORKS}
     json.dumps(metadata)  # plain data only
-    assert raw["format_version"] == 1 and raw["iterations_done"] == 4 and raw["seed"] == 1
+    assert raw["format_version"] == 2 and raw["architecture"] == "coarse-to-fine cascade"
+    assert raw["iterations_done"] == 4 and raw["seed"] == 1
+    assert raw["coarse"]["normalisation"]["relief_scale"] > raw["normalisation"]["relief_scale"] > 0
+    assert all(isinstance(v, torch.Tensor) for v in raw["coarse"]["generator"].values())
     assert raw["settings"]["tile_size"] == 32 and raw["sources"] == [os.path.basename(sample_dem)]
     assert "WGS 84" in raw["grid"]["crs_wkt"] and raw["grid"]["pixel_size"][0] == pytest.approx(1 / 1200)
     assert raw["normalisation"]["relief_scale"] > 0 and set(raw["versions"]) >= {"torch", "numpy", "gdal"}
@@ -125,6 +135,38 @@ def test_bad_settings_are_explained():
         TrainSettings(iterations=0).validate()
     with pytest.raises(ValueError, match="multiple of 16"):
         TrainSettings(tile_size=40).validate()
+    with pytest.raises(ValueError, match="coarse factor must be 2, 4 or 8"):
+        TrainSettings(coarse_factor=3).validate()
+    with pytest.raises(ValueError, match="coarse tile size must be a multiple of 16"):
+        TrainSettings(coarse_tile_size=24).validate()
+
+
+def test_raster_too_small_for_the_coarse_stage_says_how_large(tmp_path):
+    path = write_raster(tmp_path / "small.tif", hills(120))
+    with pytest.raises(ValueError, match=r"120 x 120 pixels; training needs rasters of at least 128 x 128"):
+        train([path], str(tmp_path / "m.pt"), TrainSettings(**QUICK))
+    assert os.listdir(tmp_path) == ["small.tif"]
+
+
+def test_model_of_format_1_still_generates(tmp_path, sample_dem):
+    """A single-GAN model file written before the cascade: noise straight to relief, offset in its normalisation."""
+    settings = TrainSettings(tile_size=32)
+    generator = Generator(settings.model)
+    grid = gdal.Open(sample_dem)
+    path = str(tmp_path / "old.pt")
+    torch.save({"format": "geogan-terrain-gan", "format_version": 1, "settings": settings.to_dict(),
+                "normalisation": {"relief_scale": 50.0, "elevation_mean": 400.0, "elevation_min": 200.0,
+                                  "elevation_max": 600.0, "generator_offset": 0.25},
+                "grid": {"crs_wkt": grid.GetProjection(), "geotransform": list(grid.GetGeoTransform()),
+                         "pixel_size": [grid.GetGeoTransform()[1], -grid.GetGeoTransform()[5]]},
+                "sources": ["old.tif"], "iterations_done": 10, "generator": generator.state_dict(),
+                "discriminator": {}}, path)
+    model = load_model(path)
+    assert model.coarse is None
+    elevations = generate(model, seed=1, width=40, height=24)
+    with torch.no_grad():
+        expected = generator(torch.from_numpy(spatial_noise(1, -6, -6, 3 + 12, 5 + 12, 32))[None])[0, 0].numpy()
+    assert np.allclose(elevations, (expected[48:72, 48:88] - 0.25) * 50.0 + 400.0, atol=1e-3)
 
 
 def test_cuda_without_gpu_is_refused_and_auto_falls_back(checkpoint_path):

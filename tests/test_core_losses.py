@@ -1,0 +1,50 @@
+"""The losses that teach drainage: exact fills with exact gradients, and the coarse consistency."""
+
+import numpy as np
+import pytest
+import torch
+
+from core.drainage import route_flow
+from core.losses import consistency_loss, depression_depth, depression_fill, excess_depression_loss
+from core.metrics import fbm_surface
+
+
+def test_fill_of_a_batch_is_the_exact_fill_of_each_tile():
+    tiles = np.stack([fbm_surface(48, 3.0, seed=seed) for seed in range(3)])[:, None].astype(np.float32)
+    filled = depression_fill(torch.from_numpy(tiles)).numpy()
+    for tile, fill in zip(tiles, filled):
+        assert np.array_equal(fill[0], route_flow(tile[0]).filled.astype(np.float32))
+
+
+def test_gradient_raises_the_pit_and_lowers_its_sill():
+    """A 7 x 7 plateau at 10 with a pit at 2 inside a ring at 12, whose lowest cell (the sill) is at 11."""
+    relief = np.full((9, 9), 10.0, dtype=np.float32)
+    relief[2:7, 2:7] = 12.0
+    relief[3:6, 3:6] = 4.0
+    relief[4, 4] = 2.0
+    relief[2, 4] = 11.0  # the sill
+    tile = torch.from_numpy(relief)[None, None].requires_grad_(True)
+    depth = depression_depth(tile)
+    # filled to 11 over the 3 x 3 hollow: 8 cells 7 deep and the pit 9 deep, over 81 cells
+    assert depth.item() == pytest.approx((8 * 7 + 9) / 81)
+    depth.sum().backward()
+    gradient = tile.grad[0, 0].numpy() * 81
+    assert gradient[2, 4] == pytest.approx(9.0)  # lowering the sill drains all 9 cells
+    assert gradient[4, 4] == pytest.approx(-1.0) and gradient[3, 3] == pytest.approx(-1.0)
+    assert np.count_nonzero(gradient) == 10
+
+
+def test_excess_depression_loss_is_zero_for_terrain_that_drains_as_well_as_real():
+    y, x = np.mgrid[0:32, 0:32]
+    tilted = torch.from_numpy((x + 0.3 * y).astype(np.float32))[None, None].repeat(4, 1, 1, 1)
+    assert excess_depression_loss(tilted, real_depth=0.0).item() == 0.0
+    pitted = tilted.clone()
+    pitted[:, :, 10:14, 10:14] -= 20.0
+    assert excess_depression_loss(pitted, real_depth=0.0).item() > 0.0
+
+
+def test_consistency_loss_is_zero_when_the_refined_relief_averages_to_the_coarse():
+    refined = torch.randn(2, 1, 16, 16)
+    coarse = torch.nn.functional.avg_pool2d(refined, 4)
+    assert consistency_loss(refined, coarse, 4).item() == pytest.approx(0.0, abs=1e-7)
+    assert consistency_loss(refined, coarse + 0.5, 4).item() == pytest.approx(0.5)
