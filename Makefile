@@ -41,7 +41,7 @@ demo: setup package
 test: setup package
 	$(PYTHON) -m pytest
 
-# GRASS GIS for the r.surf.fractal baseline of the realism benchmark; installed only by `make bench`.
+# GRASS GIS for the r.surf.fractal baseline of the realism and landscape benchmarks; installed only by `make bench`.
 # Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--quick" or BENCH_ARGS="--model my.pt".
 bench: setup package
 	@missing=$$(for p in $(BENCH_APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \

@@ -3,7 +3,7 @@
 Options are passed on to every benchmark (see bench/common.py); run a benchmark's own script for its
 specific options, e.g. python bench/generation.py --help.
 
-    python bench/run_all.py [--only realism generation sampling throughput] [--quick] [--iterations N] [--model model.pt] [--no-record]
+    python bench/run_all.py [--only realism landscape generation sampling throughput] [--quick] [--iterations N] [--model model.pt] [--no-record]
 """
 
 import argparse
@@ -20,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # script must accept the shared options of common.common_options().
 BENCHMARKS = [
     ("realism", "realism.py"),  # issue 3: realism score against fBm and r.surf.fractal; trains the model reused next
+    ("landscape", "landscape.py"),  # issue 8: drainage, classifier test, memorisation on a checkerboard split
     ("generation", "generation.py"),  # issue 4: time and peak memory for 2048 to 8192 px GeoTIFFs
     ("sampling", "sampling.py"),  # issue 4: tiles/s and extra memory training from a 20000 x 20000 px raster
     ("throughput", "throughput.py"),  # issue 4: training tiles/s through geogan:traingan against a bare loop
