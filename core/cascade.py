@@ -34,14 +34,15 @@ class CoarseUnits:
         return (coarse_relief - self.offset) * (self.coarse_scale / self.fine_scale)
 
 
-@torch.no_grad()
 def cascade_samples(coarse_generator, refinement, units: CoarseUnits, coarse_noise: torch.Tensor,
-                    fine_noise: torch.Tensor, tile_size: int) -> torch.Tensor:
-    """Full-pipeline tiles (batch, 1, tile_size, tile_size) in full-resolution units: coarse relief from
-    coarse_noise, refined with fine_noise over the whole coarse tile, then the central tile_size cropped
-    (away from the edges, where the generators lack context)."""
+                    fine_noise: torch.Tensor, tile_size: int = 0) -> torch.Tensor:
+    """Full-pipeline tiles in full-resolution units: coarse relief from coarse_noise, refined with fine_noise
+    over the whole coarse tile, then (tile_size > 0) the central tile_size cropped, away from the edges,
+    where the generators lack context. Gradients flow into both generators unless they are frozen."""
     coarse = units.to_fine(coarse_generator(coarse_noise).float())
     refined = refinement(fine_noise, coarse).float()
+    if not tile_size:
+        return refined
     top = (refined.shape[-2] - tile_size) // 2
     left = (refined.shape[-1] - tile_size) // 2
     return refined[:, :, top:top + tile_size, left:left + tile_size]

@@ -28,15 +28,9 @@ def depression_depth(relief: torch.Tensor) -> torch.Tensor:
     return (depression_fill(relief.float()) - relief.float()).mean(dim=(1, 2, 3))
 
 
-# Tiles of each batch the depression loss looks at: the fill costs about as much as a GAN step for a whole
-# batch of 64-pixel tiles, and a quarter of the batch is a fair sample.
-DEPRESSION_SHARE = 0.25
-
-
 def excess_depression_loss(fake: torch.Tensor, real_depth: float) -> torch.Tensor:
-    """Mean depression depth of (a share of) generated tiles above that of real tiles (zero when they drain as well)."""
-    tiles = max(2, round(DEPRESSION_SHARE * fake.shape[0]))
-    return F.relu(depression_depth(fake[:tiles]).mean() - real_depth)
+    """Mean depression depth of generated tiles above that of real tiles (zero when they drain as well)."""
+    return F.relu(depression_depth(fake).mean() - real_depth)
 
 
 def consistency_loss(refined: torch.Tensor, coarse: torch.Tensor, factor: int) -> torch.Tensor:

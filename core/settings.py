@@ -48,7 +48,7 @@ class TrainSettings:
     coarse_factor: int = 4
     coarse_tile_size: int = 32
     # Weight of the loss on closed depressions deeper than real terrain's (both stages; core.losses).
-    depression_weight: float = 20.0
+    depression_weight: float = 50.0
     # Weight of the loss that keeps the refined relief, averaged back to the coarse grid, on the coarse relief.
     consistency_weight: float = 10.0
     model: ModelConfig = field(default_factory=ModelConfig)

@@ -131,6 +131,11 @@ def check_raster_sizes(sources: list, settings: TrainSettings) -> None:
                 f"Choose a larger raster, or several rasters that each have that size.")
 
 
+# Generated tiles per step that the depression loss fills (each larger than a training tile): the exact fill
+# runs on the CPU, a few milliseconds per tile.
+DEPRESSION_TILES = 4
+
+
 def _stream_seed(seed: int, rank: int) -> int:
     """Rank 0 keeps the seed, so a single process trains exactly as before; other ranks get their own noise."""
     return seed if rank == 0 else int(np.random.SeedSequence([seed, rank]).generate_state(1)[0])
@@ -260,7 +265,10 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
     coarse_noise = _Noise(config, settings.coarse_tile_size, stage_seed(stream, "coarse"), device)
 
     def coarse_structure(fake, inputs, real_depth):
-        return settings.depression_weight * excess_depression_loss(fake, real_depth)
+        # On tiles twice the training tile's side: depressions wider than one tile are what spoil drainage
+        # in large rasters. Real tiles' depth is the bar (larger real tiles drain at least about as well).
+        wide = coarse_generator(coarse_noise(DEPRESSION_TILES, scale=2))
+        return settings.depression_weight * excess_depression_loss(wide, real_depth)
 
     # channels-last is the layout oneDNN and cuDNN convolutions are fastest in (about 25% here on a CPU).
     coarse_generator = Generator(config).to(device, memory_format=torch.channels_last)
@@ -272,6 +280,11 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
         coarse_offset = float(coarse.generator_ema(coarse_noise(16, scale=2)).float().mean())
     units = CoarseUnits(coarse_offset, coarse_norm.relief_scale, norm.relief_scale)
 
+    # Samples of the whole pipeline (the refinement's depression loss, snapshots for the report, fakes for the
+    # realism critic) draw their own noise: one coarse tile, refined over its whole area.
+    sample_coarse = _Noise(config, settings.coarse_tile_size, settings.seed + 1, device)
+    sample_fine = _Noise(config, settings.coarse_tile_size * k, settings.seed + 2, device)
+
     # Stage 2: the refinement GAN, adding detail to real tiles averaged over k x k pixels.
     fine_noise = _Noise(config, settings.tile_size, stage_seed(stream, "refinement"), device)
     refinement = RefinementGenerator(config, k).to(device, memory_format=torch.channels_last)
@@ -281,13 +294,13 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
         return fine_noise(batch), F.avg_pool2d(real, k)
 
     def refinement_structure(fake, inputs, real_depth):
-        return (settings.depression_weight * excess_depression_loss(fake, real_depth)
+        # Depressions are judged on the whole pipeline, over one coarse tile (128 pixels by default): the
+        # refinement must carve outlets through what the coarse generator makes, not only through real relief.
+        carved = cascade_samples(coarse.generator_ema, refinement, units, sample_coarse(DEPRESSION_TILES),
+                                 sample_fine(DEPRESSION_TILES))
+        return (settings.depression_weight * excess_depression_loss(carved, real_depth)
                 + settings.consistency_weight * consistency_loss(fake, inputs[1], k))
 
-    # Samples of the whole pipeline (snapshots for the report, fakes for the realism critic) draw their own noise:
-    # one coarse tile, refined over its whole area, the central tile kept.
-    sample_coarse = _Noise(config, settings.coarse_tile_size, settings.seed + 1, device)
-    sample_fine = _Noise(config, settings.coarse_tile_size * k, settings.seed + 2, device)
 
     def pipeline_samples(generator, coarse_batch, fine_batch) -> torch.Tensor:
         return cascade_samples(coarse.generator_ema, generator, units, coarse_batch, fine_batch, settings.tile_size)
