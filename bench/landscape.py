@@ -33,12 +33,12 @@ Measures:
    part, in 4 spatial folds; every block is cut into 2 x 2 quadrants, every window lies wholly inside one (so no real
    window overlaps one of another fold), and each fold takes one quadrant of each block, so that every fold holds
    plateau and ridges alike (folds of one kind of terrain made the test measure that kind, not realism: fBm scored
-   0.88 instead of 0.96 to 0.99). At 128 px (the largest window with two folds) no piece of a block holds a window, and folds
-   of single blocks train on the plateau and test on the ridges (the real held-out part then scored 0.21, fBm 0.83),
-   so the two folds are the training part and the held-out part, both holding every kind of terrain. Floors: the
-   held-out part as the candidate at 64 px (real terrain against real terrain of other blocks; its quadrants are
-   numbered as mirror images of their neighbours across block edges, so the two sides of an edge share a fold), and
-   two random halves of the real windows.
+   0.88 instead of 0.96 to 0.99). At 128 px (the largest window with two folds) no piece of a block holds a window,
+   and folds of single blocks train on the plateau and test on the ridges (the real held-out part then scored 0.21,
+   fBm 0.83), so the two folds are the training part and the held-out part, both holding every kind of terrain.
+   Floors: the held-out part as the candidate at 64 px (real terrain against real terrain of other blocks; its
+   quadrants are numbered as mirror images of their neighbours across block edges, so the two sides of an edge share
+   a fold), and two random halves of the real windows.
 4. Memorisation: for each candidate window, the RMSE of relief (the window minus its mean) to its nearest training
    window, over every position in the training part and all 8 flips and rotations (exact, by FFT); the same for
    windows of the held-out part. Ratio of the medians: about 1 means the candidate is no closer to the training
@@ -738,16 +738,19 @@ def main(argv=None) -> int:
     (distance_header, distance_rows), (ratio_header, ratio_rows) = realism.tables(
         floor, "real: training part (floor)", [e.old for e in shown])
 
+    def relative(entry: Entry, size: int) -> float:
+        return float(np.median(entry.memorisation[size] / np.maximum(entry.own_relief[size], 1e-9)))
+
     def memo_cells(entry: Entry, size: int) -> list:
+        """Median distance, ratio to the held-out part's, median distance / own relief RMS, and that ratio."""
         distances = entry.memorisation.get(size)
         if distances is None or not len(distances):
-            return ["n/a"] * 3
-        reference = np.median(heldout.memorisation[size])
-        return [f"{np.median(distances):.1f}", f"{np.median(distances) / reference:.2f}",
-                f"{np.median(distances / np.maximum(entry.own_relief[size], 1e-9)):.2f}"]
+            return ["n/a"] * 4
+        return [f"{np.median(distances):.1f}", f"{np.median(distances) / np.median(heldout.memorisation[size]):.2f}",
+                f"{relative(entry, size):.2f}", f"{relative(entry, size) / relative(heldout, size):.2f}"]
 
     summary_header = ["candidate", "depressions %", "beta", *[f"classifier {s} px" for s in sizes],
-                      *[f"memorisation ratio {s} px" for s in sizes], "old score"]
+                      *[f"memorisation ratio {s} px (relative)" for s in sizes], "old score"]
     summary_rows = []
     for entry in rows_all:
         if entry.missing:
@@ -760,7 +763,7 @@ def main(argv=None) -> int:
             descriptor_cell(entry, "depression_fraction", DESCRIPTORS[0][2]) if entry.descriptors else "",
             descriptor_cell(entry, "drainage_exponent", DESCRIPTORS[2][2]) if entry.descriptors else "",
             *[accuracy_cell(entry, s) if entry.accuracy else "" for s in sizes],
-            *[memo_cells(entry, s)[1] if entry.memorisation else "" for s in sizes],
+            *[f"{memo_cells(entry, s)[1]} ({memo_cells(entry, s)[3]})" if entry.memorisation else "" for s in sizes],
             old])
 
     classifier_header = ["candidate", *[f"accuracy {s} px: mean (folds)" for s in sizes],
@@ -786,7 +789,7 @@ def main(argv=None) -> int:
     for size in sizes:
         for entry in [heldout, *shown]:
             distances = entry.memorisation.get(size)
-            memo_rows.append([entry.name, size, len(distances), *memo_cells(entry, size),
+            memo_rows.append([entry.name, size, len(distances), *memo_cells(entry, size)[:3],
                               f"{np.median(entry.own_relief[size]):.1f}"])
 
     old_caveat = (f"The old score's floor is small on this split (relief {floor['RELIEF_W1']:.1f} m, slope "
@@ -835,8 +838,8 @@ def main(argv=None) -> int:
                   " Not the product's default training settings (quick check or a given model).")
         common.append_results(f"""## Landscape (issue 8), {common.now_utc()}
 
-`{common.command_line()}` on {common.machine_line()}; torch {torch.__version__} with {threads} threads for training \
-and 1 for the classifier, code {common.code_version()}. Load average before {load_before}, after \
+`{common.command_line()}` on {common.machine_line()}; torch {torch.__version__}, {threads} thread(s) for training and \
+1 for the classifier, code {common.code_version()}. Load average before {load_before}, after \
 {common.load_average()} (a load near or above the core count means other work shared the CPU and the times are \
 inflated).{shared}
 
@@ -847,9 +850,10 @@ Candidate splits (A: blocks with even row + column; relief spread, slope and spe
 
 {common.markdown_table(PART_HEADER, split_rows)}
 
-Summary (classifier: balanced accuracy on held-out folds, 0.5 = cannot tell; memorisation ratio: median distance to the \
-nearest training window over the held-out part's, far below 1 = copies; old score: bench/realism.py's against the new \
-held-out part, 1.0 = as close as real terrain):
+Summary (classifier: balanced accuracy on held-out folds, 0.5 = cannot tell; memorisation ratio: median distance to \
+the nearest training window over the held-out part's, far below 1 = copies, and in brackets the same for distances \
+divided by each window's own relief RMS, which a flatter candidate cannot lower without copying; old score: \
+bench/realism.py's against the new held-out part, 1.0 = as close as real terrain):
 
 {common.markdown_table(summary_header, summary_rows)}
 
