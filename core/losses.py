@@ -28,11 +28,25 @@ def depression_depth(relief: torch.Tensor) -> torch.Tensor:
     return (depression_fill(relief.float()) - relief.float()).mean(dim=(1, 2, 3))
 
 
+def _smoothed(relief: torch.Tensor) -> torch.Tensor:
+    """A 3 x 3 box blur (edges replicated): the fill's gradient lands on single spill cells, and through the
+    blur it lowers a small neighbourhood instead, so the generator carves notches, not one-pixel pits."""
+    return F.avg_pool2d(F.pad(relief.float(), (1, 1, 1, 1), mode="replicate"), 3, stride=1)
+
+
+def smoothed_depression_depth(relief: torch.Tensor) -> torch.Tensor:
+    """Mean depth of closed depressions per tile of the smoothed relief (batch,): what the loss compares."""
+    return depression_depth(_smoothed(relief))
+
+
 def excess_depression_loss(fake: torch.Tensor, real_depth: float) -> torch.Tensor:
-    """Mean depression depth of generated tiles above that of real tiles (zero when they drain as well)."""
-    return F.relu(depression_depth(fake).mean() - real_depth)
+    """Mean smoothed depression depth of generated tiles above real tiles' (zero when they drain as well)."""
+    return F.relu(smoothed_depression_depth(fake).mean() - real_depth)
 
 
 def consistency_loss(refined: torch.Tensor, coarse: torch.Tensor, factor: int) -> torch.Tensor:
-    """Mean absolute difference between the refined relief averaged back to the coarse grid and the coarse relief."""
-    return (F.avg_pool2d(refined.float(), factor) - coarse.float()).abs().mean()
+    """Mean squared difference between the refined relief averaged back to the coarse grid and the coarse relief.
+
+    Squared, not absolute: the gradient is the same for every pixel of a coarse cell, and an absolute loss
+    keeps pushing whole cells however small the error, which stamps the coarse grid into the detail."""
+    return (F.avg_pool2d(refined.float(), factor) - coarse.float()).square().mean()

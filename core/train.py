@@ -28,7 +28,7 @@ from .critic import train_realism_critic
 from .devices import autocast, resolve_device, share_cpu_between_processes
 from .distributed import Replicas, join_from_environment
 from .loader import PrefetchingLoader
-from .losses import consistency_loss, depression_depth, excess_depression_loss
+from .losses import consistency_loss, excess_depression_loss, smoothed_depression_depth
 from .models import Discriminator, Generator, RefinementGenerator
 from .monitor import SAMPLES_PER_SNAPSHOT, TrainingMonitor
 from .progress import Reporter
@@ -172,7 +172,7 @@ def _train_stage(name: str, generator, sampler: TileSampler, generator_inputs, s
     discriminator = Discriminator(settings.model).to(device, memory_format=torch.channels_last)
     calibration = torch.from_numpy(sampler.sample(256)).to(device)
     discriminator.features.calibrate(calibration)
-    real_depth = float(depression_depth(calibration).mean())
+    real_depth = float(smoothed_depression_depth(calibration).mean())
     replicas.broadcast_parameters(generator)
     replicas.broadcast_parameters(discriminator)
     generator_ema = copy.deepcopy(generator).eval().requires_grad_(False)
@@ -296,8 +296,8 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
     def refinement_structure(fake, inputs, real_depth):
         # Depressions are judged on the whole pipeline, over one coarse tile (128 pixels by default): the
         # refinement must carve outlets through what the coarse generator makes, not only through real relief.
-        carved = cascade_samples(coarse.generator_ema, refinement, units, sample_coarse(DEPRESSION_TILES),
-                                 sample_fine(DEPRESSION_TILES))
+        carved = cascade_samples(coarse.generator_ema, refinement, units, sample_coarse(DEPRESSION_TILES // 2),
+                                 sample_fine(DEPRESSION_TILES // 2))  # each 4 times a coarse-stage tile's pixels
         return (settings.depression_weight * excess_depression_loss(carved, real_depth)
                 + settings.consistency_weight * consistency_loss(fake, inputs[1], k))
 
