@@ -8,6 +8,11 @@ loader, progress and cancel checks, loss history, sample snapshots. Its speed is
 as recorded in the checkpoint; set-up and the realism critic trained afterwards are shown apart.
 Runs alternate (bare, plugin, bare, plugin) so that drifting machine load hits both. Goal: at least 0.95 x.
 
+Since issue 8, geogan:traingan trains two stages (a coarse GAN on 32-pixel tiles of the rasters averaged over
+4 x 4 pixels, then the refinement GAN) and the drainage losses; the bare loop is still one plain GAN. The
+ratio then says what the whole cascade costs against one plain GAN of the refinement's size, not the
+loader's overhead alone, and it is expected well below 0.95.
+
     python bench/throughput.py [--steps 150] [--rounds 2] [--quick]
 """
 
