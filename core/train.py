@@ -23,7 +23,7 @@ from torch.nn import functional as F
 
 from . import __version__
 from .cascade import CoarseUnits, cascade_samples, stage_seed
-from .checkpoint import ARCHITECTURE, save_checkpoint
+from .checkpoint import ARCHITECTURE, SINGLE_STAGE, save_checkpoint
 from .critic import train_realism_critic
 from .devices import autocast, resolve_device, share_cpu_between_processes
 from .distributed import Replicas, join_from_environment
@@ -120,6 +120,9 @@ def open_coarse_sources(paths: list, band: int, first_grid: Grid, factor: int) -
 
 
 def check_raster_sizes(sources: list, settings: TrainSettings) -> None:
+    """The cascade's coarse stage needs larger rasters than one tile (the tile sampler checks single GANs)."""
+    if not settings.cascade:
+        return
     side = settings.minimum_raster_side
     for source in sources:
         height, width = source.shape
@@ -211,7 +214,8 @@ def _train_stage(name: str, generator, sampler: TileSampler, generator_inputs, s
                 history["step"].append(step + 1)
                 window_d, window_g, window_s = [], [], []
             if (step + 1) % log_every == 0:
-                reporter.log(f"{name.capitalize()} stage, step {step + 1}/{settings.iterations}: discriminator loss "
+                stage = f"{name.capitalize()} stage, step" if name else "Step"
+                reporter.log(f"{stage} {step + 1}/{settings.iterations}: discriminator loss "
                              f"{history['discriminator'][-1]:.3f}, generator loss {history['generator'][-1]:.3f}, "
                              f"structure loss {history['structure'][-1]:.4f}")
             reporter.progress(100.0 * (step + 1) / settings.iterations)
@@ -227,42 +231,58 @@ def _stage_reporter(reporter: Reporter, start: float, end: float) -> Reporter:
                     reporter.is_cancelled, reporter.log)
 
 
-def train(sources: list, output_path: str, settings: TrainSettings, reporter: Reporter = None,
-          report_path: str = None, replicas: Replicas = None) -> TrainResult:
-    """Train both stages on random tiles of `sources` (raster paths) and write a checkpoint to `output_path`,
-    and an HTML training report (losses, samples, health warnings) to `report_path` when given.
+@dataclass
+class _Trained:
+    """What a training path (single GAN or cascade) hands back for the checkpoint and the report."""
 
-    Under torchrun, `replicas` says which process this is: every process trains on its own tiles,
-    gradients are averaged, and only rank 0 writes the checkpoint and the report."""
-    reporter = reporter or Reporter()
-    replicas = replicas or Replicas()
-    settings.validate()
-    device = replicas.device_for(resolve_device(settings.device))
-    rasters = open_sources(sources, settings.band, reporter)
-    check_raster_sizes(rasters, settings)
-    k = settings.coarse_factor
+    final: StageResult  # the GAN whose generator makes the full-resolution relief
+    seconds: float
+    checkpoint: dict  # entries that differ between the paths
+    make_fakes: object  # count -> generated tiles of the training tile size (for the realism critic)
+    monitor: TrainingMonitor
+    warnings: list  # warnings about earlier stages
+    summary: str
+
+
+def _train_single(sampler, rasters, settings, device, reporter, replicas, stream) -> _Trained:
+    """One GAN: noise straight to full-resolution relief (format-1 layout of the generator)."""
+    config, batch = settings.model, settings.batch_size
+    noise = _Noise(config, settings.tile_size, stream, device)
+    sample_noise = _Noise(config, settings.tile_size, settings.seed + 1, device)
+    fixed = sample_noise(SAMPLES_PER_SNAPSHOT)
+    monitor = TrainingMonitor(sampler.sample(SAMPLES_PER_SNAPSHOT), settings.iterations, rasters[0].grid,
+                              sampler.normalisation.relief_scale, lambda generator: generator(fixed))
+    # channels-last is the layout oneDNN and cuDNN convolutions are fastest in (about 25% here on a CPU).
+    generator = Generator(config).to(device, memory_format=torch.channels_last)
+    final = _train_stage("", generator, sampler, lambda real: (noise(batch),),
+                         lambda fake, inputs, real_depth: torch.zeros((), device=device), settings, device, reporter,
+                         replicas, on_step=monitor.after_step if replicas.is_main else None)
+    # Relief is defined up to a constant; measure the generator's mean level once, so generated rasters of
+    # any size are centred on the training elevations whatever the seed or window.
+    with torch.no_grad():
+        offset = float(final.generator_ema(noise(16, scale=2)).float().mean())
+    return _Trained(final, final.seconds,
+                    {"architecture": SINGLE_STAGE,
+                     "normalisation": {**sampler.normalisation.to_dict(), "generator_offset": offset}},
+                    lambda count: final.generator_ema(sample_noise(count)), monitor, [],
+                    f"Trained {settings.iterations} steps in {final.seconds:.0f} s")
+
+
+def _train_cascade(sources, sampler, rasters, settings, device, reporter, replicas, stream) -> _Trained:
+    """Two stages: a coarse GAN on the rasters averaged over k x k pixels, then the refinement GAN."""
+    k, config, batch = settings.coarse_factor, settings.model, settings.batch_size
     coarse_rasters = open_coarse_sources(sources, settings.band, rasters[0].grid, k)
-    sampler = TileSampler(rasters, settings.tile_size, settings.max_nodata_fraction, settings.seed, replicas.rank)
     coarse_sampler = TileSampler(coarse_rasters, settings.coarse_tile_size, settings.max_nodata_fraction,
                                  settings.seed, replicas.rank)
     norm, coarse_norm = sampler.normalisation, coarse_sampler.normalisation
-    strides = "" if max(sampler.strides) == 1 else f" (on a grid every {max(sampler.strides)} pixels)"
-    where = f"device {device}" + (f", {torch.get_num_threads()} CPU threads" if device.type == "cpu" else "")
-    processes = f", {replicas.world_size} processes" if replicas.active else ""
-    reporter.log(f"{len(rasters)} raster(s), {sampler.usable_tiles} usable {settings.tile_size}-pixel tile positions"
-                 f"{strides} and {coarse_sampler.usable_tiles} coarse {settings.coarse_tile_size}-pixel tile positions "
-                 f"(rasters averaged over {k} x {k} pixels), relief scale {norm.relief_scale:.1f} "
-                 f"(coarse {coarse_norm.relief_scale:.1f}), {where}{processes}.")
-
-    torch.manual_seed(settings.seed)
-    config = settings.model
-    stream = _stream_seed(settings.seed, replicas.rank)
-    batch = settings.batch_size
+    reporter.log(f"Cascade: {coarse_sampler.usable_tiles} coarse {settings.coarse_tile_size}-pixel tile positions "
+                 f"(rasters averaged over {k} x {k} pixels), coarse relief scale {coarse_norm.relief_scale:.1f}.")
     # The coarse stage costs about a fifth of the time (tiles of a quarter the pixels): progress says so.
     coarse_share = 100.0 * settings.coarse_tile_size ** 2 / (settings.coarse_tile_size ** 2 + settings.tile_size ** 2)
 
     # Stage 1: the coarse GAN, on the rasters averaged over k x k pixels.
     coarse_noise = _Noise(config, settings.coarse_tile_size, stage_seed(stream, "coarse"), device)
+    coarse_generator = Generator(config).to(device, memory_format=torch.channels_last)
 
     def coarse_structure(fake, inputs, real_depth):
         # On tiles twice the training tile's side: depressions wider than one tile are what spoil drainage
@@ -270,8 +290,6 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
         wide = coarse_generator(coarse_noise(DEPRESSION_TILES, scale=2))
         return settings.depression_weight * excess_depression_loss(wide, real_depth)
 
-    # channels-last is the layout oneDNN and cuDNN convolutions are fastest in (about 25% here on a CPU).
-    coarse_generator = Generator(config).to(device, memory_format=torch.channels_last)
     reporter.log(f"Coarse stage: {settings.iterations} steps on {settings.coarse_tile_size}-pixel tiles of the "
                  f"rasters averaged over {k} x {k} pixels ({settings.coarse_tile_size * k} pixels of the originals).")
     coarse = _train_stage("coarse", coarse_generator, coarse_sampler, lambda real: (coarse_noise(batch),),
@@ -301,7 +319,6 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
         return (settings.depression_weight * excess_depression_loss(carved, real_depth)
                 + settings.consistency_weight * consistency_loss(fake, inputs[1], k))
 
-
     def pipeline_samples(generator, coarse_batch, fine_batch) -> torch.Tensor:
         return cascade_samples(coarse.generator_ema, generator, units, coarse_batch, fine_batch, settings.tile_size)
 
@@ -313,54 +330,90 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
     refined = _train_stage("refinement", refinement, sampler, refinement_inputs, refinement_structure, settings, device,
                            _stage_reporter(reporter, coarse_share, 100.0), replicas,
                            on_step=monitor.after_step if replicas.is_main else None)
-
-    seconds = coarse.seconds + refined.seconds
-    if replicas.active:
-        reporter.log(f"{replicas.world_size} processes trained in step; their generators are identical.")
-    history = refined.history
-    result = TrainResult(output_path, replicas.average(history["generator"][-1]),
-                         replicas.average(history["discriminator"][-1]), settings.iterations, seconds)
-    if not replicas.is_main:
-        replicas.barrier()  # rank 0 writes the checkpoint
-        return result
-    critic = train_realism_critic(
-        refined.discriminator, lambda count: pipeline_samples(refined.generator_ema, sample_coarse(count), sample_fine(count)),
-        sampler, settings, reporter)
-    first = rasters[0].grid
-    save_checkpoint(output_path, {
+    checkpoint = {
         "architecture": ARCHITECTURE,
-        "settings": settings.to_dict(),
         "normalisation": norm.to_dict(),
-        "grid": {"crs_wkt": first.crs_wkt, "geotransform": list(first.geotransform), "pixel_size": list(first.pixel_size)},
-        "sources": [r.name for r in rasters],
-        "usable_tiles": sampler.usable_tiles,
-        "iterations_done": settings.iterations,
-        "processes": replicas.world_size,
-        "training_seconds": seconds,
-        "loss_history": history,
-        "seed": settings.seed,
-        "versions": library_versions(),
-        "generator": {k: v.cpu() for k, v in refined.generator_ema.state_dict().items()},
-        "discriminator": {k: v.cpu() for k, v in refined.discriminator.state_dict().items()},
-        "critic": critic,
         "coarse": {
             "normalisation": {**coarse_norm.to_dict(), "generator_offset": coarse_offset},
             "usable_tiles": coarse_sampler.usable_tiles,
             "loss_history": coarse.history,
             "training_seconds": coarse.seconds,
-            "generator": {k: v.cpu() for k, v in coarse.generator_ema.state_dict().items()},
-            "discriminator": {k: v.cpu() for k, v in coarse.discriminator.state_dict().items()},
+            "generator": _cpu_state(coarse.generator_ema),
+            "discriminator": _cpu_state(coarse.discriminator),
         },
+    }
+    seconds = coarse.seconds + refined.seconds
+    return _Trained(refined, seconds, checkpoint,
+                    lambda count: pipeline_samples(refined.generator_ema, sample_coarse(count), sample_fine(count)),
+                    monitor, [f"Coarse stage: {w}" for w in monitor.warnings(coarse.history, with_samples=False)],
+                    f"Trained {settings.iterations} steps per stage in {seconds:.0f} s (coarse {coarse.seconds:.0f} s, "
+                    f"refinement {refined.seconds:.0f} s)")
+
+
+def _cpu_state(module: torch.nn.Module) -> dict:
+    return {key: value.cpu() for key, value in module.state_dict().items()}
+
+
+def train(sources: list, output_path: str, settings: TrainSettings, reporter: Reporter = None,
+          report_path: str = None, replicas: Replicas = None) -> TrainResult:
+    """Train on random tiles of `sources` (raster paths) and write a checkpoint to `output_path`, and an
+    HTML training report (losses, samples, health warnings) to `report_path` when given.
+
+    Under torchrun, `replicas` says which process this is: every process trains on its own tiles,
+    gradients are averaged, and only rank 0 writes the checkpoint and the report."""
+    reporter = reporter or Reporter()
+    replicas = replicas or Replicas()
+    settings.validate()
+    device = replicas.device_for(resolve_device(settings.device))
+    rasters = open_sources(sources, settings.band, reporter)
+    check_raster_sizes(rasters, settings)
+    sampler = TileSampler(rasters, settings.tile_size, settings.max_nodata_fraction, settings.seed, replicas.rank)
+    norm = sampler.normalisation
+    strides = "" if max(sampler.strides) == 1 else f" (on a grid every {max(sampler.strides)} pixels)"
+    where = f"device {device}" + (f", {torch.get_num_threads()} CPU threads" if device.type == "cpu" else "")
+    processes = f", {replicas.world_size} processes" if replicas.active else ""
+    reporter.log(f"{len(rasters)} raster(s), {sampler.usable_tiles} usable {settings.tile_size}-pixel tile positions"
+                 f"{strides}, relief scale {norm.relief_scale:.1f}, {where}{processes}.")
+
+    torch.manual_seed(settings.seed)
+    stream = _stream_seed(settings.seed, replicas.rank)
+    if settings.cascade:
+        trained = _train_cascade(sources, sampler, rasters, settings, device, reporter, replicas, stream)
+    else:
+        trained = _train_single(sampler, rasters, settings, device, reporter, replicas, stream)
+    if replicas.active:
+        reporter.log(f"{replicas.world_size} processes trained in step; their generators are identical.")
+    history = trained.final.history
+    result = TrainResult(output_path, replicas.average(history["generator"][-1]),
+                         replicas.average(history["discriminator"][-1]), settings.iterations, trained.seconds)
+    if not replicas.is_main:
+        replicas.barrier()  # rank 0 writes the checkpoint
+        return result
+    critic = train_realism_critic(trained.final.discriminator, trained.make_fakes, sampler, settings, reporter)
+    first = rasters[0].grid
+    save_checkpoint(output_path, {
+        "settings": settings.to_dict(),
+        "grid": {"crs_wkt": first.crs_wkt, "geotransform": list(first.geotransform), "pixel_size": list(first.pixel_size)},
+        "sources": [r.name for r in rasters],
+        "usable_tiles": sampler.usable_tiles,
+        "iterations_done": settings.iterations,
+        "processes": replicas.world_size,
+        "training_seconds": trained.seconds,
+        "loss_history": history,
+        "seed": settings.seed,
+        "versions": library_versions(),
+        "generator": _cpu_state(trained.final.generator_ema),
+        "discriminator": _cpu_state(trained.final.discriminator),
+        "critic": critic,
+        **trained.checkpoint,
     })
-    summary = (f"Trained {settings.iterations} steps per stage in {seconds:.0f} s (coarse {coarse.seconds:.0f} s, "
-               f"refinement {refined.seconds:.0f} s); model written to {output_path}.")
+    summary = f"{trained.summary}; model written to {output_path}."
     reporter.log(summary)
-    warnings = [f"Coarse stage: {w}" for w in monitor.warnings(coarse.history, with_samples=False)]
-    warnings += [f"Refinement stage: {w}" for w in monitor.warnings(history)]
+    warnings = trained.warnings + trained.monitor.warnings(history)
     for warning in warnings:
         reporter.log(f"Warning: {warning}")
     if report_path:
-        monitor.write_report(report_path, history, warnings, summary)
+        trained.monitor.write_report(report_path, history, warnings, summary)
     replicas.barrier()
     return result
 
@@ -377,9 +430,12 @@ def main(argv=None) -> int:
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=defaults.device)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--report", help="HTML training report to write (losses, samples, warnings)")
+    parser.add_argument("--cascade", action="store_true",
+                        help="experimental: train a coarse GAN on the rasters averaged over 4 x 4 pixels, then a "
+                             "refinement GAN (see bench/RESULTS.md)")
     args = parser.parse_args(argv)
     settings = TrainSettings(tile_size=args.tile_size, iterations=args.iterations, batch_size=args.batch_size,
-                             seed=args.seed, band=args.band, device=args.device)
+                             seed=args.seed, band=args.band, device=args.device, cascade=args.cascade)
     try:
         replicas = join_from_environment(resolve_device(args.device))  # under torchrun: one of several processes
     except ValueError as error:

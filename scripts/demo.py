@@ -121,7 +121,7 @@ def draw_comparison(real_path, synthetic_path, picture_path, caption):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", default=os.path.join(ROOT, "demo_output"))
-    parser.add_argument("--iterations", type=int, default=500)
+    parser.add_argument("--iterations", type=int, default=700)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     output = os.path.abspath(args.output)

@@ -38,7 +38,8 @@ def geojson(tmp_path):
 @pytest.mark.parametrize("case, message", [
     ("no layers", "No input raster"),
     ("vector layer", "raster"),
-    ("small raster", "20 x 20 pixels; training needs rasters of at least 128 x 128 pixels"),
+    ("small raster", "smaller than the 32-pixel tile"),
+    ("small raster for the cascade", "100 x 100 pixels; training needs rasters of at least 128 x 128 pixels"),
     ("all nodata", "only nodata"),
     ("all NaN", "only nodata"),
     ("missing band", "band 2 does not exist"),
@@ -52,6 +53,8 @@ def test_training_refuses(geogan_plugin, tmp_path, geojson, sample_dem, case, me
         layers = [geojson]
     elif case == "small raster":
         layers = [write_raster(tmp_path / "small.tif", hills(20))]
+    elif case == "small raster for the cascade":
+        layers, extra = [write_raster(tmp_path / "small.tif", hills(100))], {"CASCADE": True}
     elif case == "all nodata":
         layers = [write_raster(tmp_path / "nodata.tif", np.full((128, 128), -9999.0), nodata=-9999.0)]
     elif case == "all NaN":

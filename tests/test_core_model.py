@@ -21,13 +21,14 @@ from hostile_files import RunsCode
 from rasters import hills, write_raster
 
 QUICK = dict(tile_size=32, iterations=4, batch_size=4, seed=1, device="cpu")
+CASCADE = dict(QUICK, cascade=True)
 
 
 @pytest.fixture(scope="module")
 def checkpoint_path(tmp_path_factory, sample_dem):
     path = str(tmp_path_factory.mktemp("core") / "model.pt")
     seen = []
-    result = train([sample_dem], path, TrainSettings(**QUICK), Reporter(progress=seen.append))
+    result = train([sample_dem], path, TrainSettings(**CASCADE), Reporter(progress=seen.append))
     assert seen == sorted(seen) and seen[-1] == 100.0
     assert np.isfinite([result.generator_loss, result.discriminator_loss]).all()
     return path
@@ -136,16 +137,28 @@ def test_bad_settings_are_explained():
     with pytest.raises(ValueError, match="multiple of 16"):
         TrainSettings(tile_size=40).validate()
     with pytest.raises(ValueError, match="coarse factor must be 2, 4 or 8"):
-        TrainSettings(coarse_factor=3).validate()
+        TrainSettings(cascade=True, coarse_factor=3).validate()
     with pytest.raises(ValueError, match="coarse tile size must be a multiple of 16"):
-        TrainSettings(coarse_tile_size=24).validate()
+        TrainSettings(cascade=True, coarse_tile_size=24).validate()
 
 
 def test_raster_too_small_for_the_coarse_stage_says_how_large(tmp_path):
     path = write_raster(tmp_path / "small.tif", hills(120))
     with pytest.raises(ValueError, match=r"120 x 120 pixels; training needs rasters of at least 128 x 128"):
-        train([path], str(tmp_path / "m.pt"), TrainSettings(**QUICK))
+        train([path], str(tmp_path / "m.pt"), TrainSettings(**CASCADE))
     assert os.listdir(tmp_path) == ["small.tif"]
+
+
+def test_default_training_is_one_gan_and_generates(tmp_path, sample_dem):
+    path = str(tmp_path / "single.pt")
+    train([sample_dem], path, TrainSettings(**QUICK))
+    raw = torch.load(path, weights_only=True)
+    assert raw["architecture"] == "single GAN" and "coarse" not in raw and "generator_offset" in raw["normalisation"]
+    model = load_model(path)
+    assert model.coarse is None
+    whole = generate(model, seed=2, width=120, height=80)
+    assert np.allclose(generate(model, seed=2, width=40, height=24, row=16, col=48), whole[16:40, 48:88],
+                       atol=1e-3 * model.relief_scale)
 
 
 def test_model_of_format_1_still_generates(tmp_path, sample_dem):

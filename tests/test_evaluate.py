@@ -6,25 +6,16 @@ import sys
 import numpy as np
 import processing
 import pytest
-from qgis.core import QgsProcessingException, QgsProcessingFeedback
+from qgis.core import QgsProcessingException
 
 from core.raster_io import read_band
+from feedback import LogFeedback
 from rasters import write_raster
 
 DISTANCES = ("SLOPE_W1", "RELIEF_W1", "CURVATURE_W1", "ROUGHNESS_W1", "HYPSOMETRY_W1", "SPECTRUM_DISTANCE")
 DRAINAGE = ("DEPRESSION_FRACTION", "MINIMA_PER_1000", "DRAINAGE_EXPONENT", "DRAINAGE_DENSITY", "HACK_EXPONENT")
 # The sample DEM's grid: 3 arc-second pixels in WGS 84, so rasters written here have its resolution in metres.
 SAMPLE_GRID = {"epsg": 4326, "origin": (-84.41375, 36.73291666666667), "pixel": 1 / 1200}
-
-
-class LogFeedback(QgsProcessingFeedback):
-    def __init__(self):
-        super().__init__()
-        self.lines = []
-
-    def pushInfo(self, info):  # noqa: N802
-        self.lines.append(info)
-        super().pushInfo(info)
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,18 @@ def test_losses_are_outputs(geogan_plugin, sample_dem, tmp_path):
     assert (tmp_path / "m.pt").stat().st_size > 10000
 
 
+def test_two_stage_training_writes_a_cascade_that_generates(geogan_plugin, sample_dem, tmp_path):
+    import torch
+
+    path = str(tmp_path / "cascade.pt")
+    processing.run("geogan:traingan", {"INPUT_LAYERS": [sample_dem], "TILE_SIZE": 32, "ITERATIONS": 3,
+                                       "BATCH_SIZE": 4, "DEVICE": 1, "CASCADE": True, "OUTPUT_MODEL": path})
+    checkpoint = torch.load(path, weights_only=True)
+    assert checkpoint["architecture"] == "coarse-to-fine cascade" and len(checkpoint["coarse"]["loss_history"]["step"]) == 3
+    values = gdal.Open(_generate(path, tmp_path / "s.tif", WIDTH=96, HEIGHT=80)["OUTPUT"]).ReadAsArray()
+    assert values.shape == (80, 96) and np.isfinite(values).all() and values.std() > 0
+
+
 def test_generated_dem_is_georeferenced_like_the_training_data(trained_model, sample_dem, tmp_path):
     output = tmp_path / "synthetic.tif"
     results = _generate(trained_model, output, WIDTH=150, HEIGHT=90)

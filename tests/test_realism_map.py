@@ -7,9 +7,10 @@ import processing
 import pytest
 import torch
 from osgeo import gdal
-from qgis.core import QgsProcessingException, QgsProcessingFeedback
+from qgis.core import QgsProcessingException
 
 from core.metrics import fbm_surface, radial_power_spectrum
+from feedback import LogFeedback
 from rasters import hills, write_raster
 
 # Enough steps for the critic to learn what fBm looks like next to this terrain: about 20 s of training on an
@@ -17,16 +18,6 @@ from rasters import hills, write_raster
 TRAINING = {"TILE_SIZE": 32, "ITERATIONS": 200, "BATCH_SIZE": 8, "SEED": 3, "DEVICE": 1}
 TILE = TRAINING["TILE_SIZE"]
 SEAM = 201  # the sample DEM is 403 pixels wide
-
-
-class LogFeedback(QgsProcessingFeedback):
-    def __init__(self):
-        super().__init__()
-        self.lines = []
-
-    def pushInfo(self, info):  # noqa: N802
-        self.lines.append(info)
-        super().pushInfo(info)
 
 
 @pytest.fixture(scope="module")
