@@ -1,13 +1,14 @@
 """Training a terrain GAN on elevation rasters; also a command line: python -m core.train --help.
 
-Two stages, one after the other: a coarse GAN on the rasters averaged over `coarse_factor` pixels
-(landforms and drainage at the scale of catchments), then a refinement GAN that adds full-resolution
-detail to real relief averaged the same way (see core.settings).
+By default one GAN learns full-resolution tiles. With `cascade` (experimental), two stages run one after
+the other: a coarse GAN on the rasters averaged over `coarse_factor` pixels (landforms and drainage at the
+scale of catchments), then a refinement GAN that adds full-resolution detail to real relief averaged the
+same way (see core.settings).
 
-Recipe of each stage: non-saturating logistic loss, lazy R1 penalty on real tiles, Adam with beta1 = 0,
-an exponential moving average (EMA) of the generator's weights, which is what the checkpoint keeps, and
-a loss on closed depressions deeper than real terrain's (core.losses); the refinement also keeps its
-output, averaged back to the coarse grid, on the coarse relief.
+Recipe of each GAN: non-saturating logistic loss, lazy R1 penalty on real tiles, Adam with beta1 = 0, and
+an exponential moving average (EMA) of the generator's weights, which is what the checkpoint keeps. The
+cascade's stages also get a loss on closed depressions deeper than real terrain's (core.losses), and the
+refinement keeps its output, averaged back to the coarse grid, on the coarse relief.
 """
 
 import argparse
