@@ -53,4 +53,4 @@ bench: setup package
 	$(PYTHON) bench/run_all.py $(BENCH_ARGS)
 
 clean:
-	rm -rf build dist demo_output .pytest_cache
+	rm -rf build dist demo_output .pytest_cache .qgis-settings
