@@ -215,10 +215,12 @@ def _train_stage(name: str, generator, sampler: TileSampler, generator_inputs, s
                 history["step"].append(step + 1)
                 window_d, window_g, window_s = [], [], []
             if (step + 1) % log_every == 0:
+                # A single GAN (no name) has no structure losses to report.
                 stage = f"{name.capitalize()} stage, step" if name else "Step"
+                structure = f", structure loss {history['structure'][-1]:.4f}" if name else ""
                 reporter.log(f"{stage} {step + 1}/{settings.iterations}: discriminator loss "
-                             f"{history['discriminator'][-1]:.3f}, generator loss {history['generator'][-1]:.3f}, "
-                             f"structure loss {history['structure'][-1]:.4f}")
+                             f"{history['discriminator'][-1]:.3f}, generator loss {history['generator'][-1]:.3f}"
+                             f"{structure}")
             reporter.progress(100.0 * (step + 1) / settings.iterations)
     seconds = time.perf_counter() - started
     if not replicas.in_sync(generator):
