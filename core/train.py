@@ -172,11 +172,12 @@ class _Noise:
 def _train_stage(name: str, generator, sampler: TileSampler, generator_inputs, structure_loss, settings: TrainSettings,
                  device, reporter: Reporter, replicas: Replicas, on_step=None) -> StageResult:
     """Adversarial training of one stage: `generator_inputs(real)` gives the generator's arguments for a batch,
-    `structure_loss(fake, inputs, real_depth)` the losses beside the adversarial one."""
+    `structure_loss(fake, inputs, real_depth)` the losses beside the adversarial one (None: none)."""
     discriminator = Discriminator(settings.model).to(device, memory_format=torch.channels_last)
     calibration = torch.from_numpy(sampler.sample(256)).to(device)
     discriminator.features.calibrate(calibration)
-    real_depth = float(smoothed_depression_depth(calibration).mean())
+    # Real tiles' closed-depression depth: the bar of the depression loss (the fill costs a second or so).
+    real_depth = float(smoothed_depression_depth(calibration).mean()) if structure_loss else 0.0
     replicas.broadcast_parameters(generator)
     replicas.broadcast_parameters(discriminator)
     generator_ema = copy.deepcopy(generator).eval().requires_grad_(False)
@@ -191,6 +192,8 @@ def _train_stage(name: str, generator, sampler: TileSampler, generator_inputs, s
     global_batch = settings.batch_size * replicas.world_size  # tiles seen by all processes per step
 
     def stage_structure_loss(fake, inputs):
+        if structure_loss is None:
+            return torch.zeros((), device=device)
         return structure_loss(fake, inputs, real_depth)
 
     with PrefetchingLoader(sampler, settings.batch_size, device) as real_batches:
@@ -258,7 +261,7 @@ def _train_single(sampler, rasters, settings, device, reporter, replicas, stream
     # channels-last is the layout oneDNN and cuDNN convolutions are fastest in (about 25% here on a CPU).
     generator = Generator(config).to(device, memory_format=torch.channels_last)
     final = _train_stage("", generator, sampler, lambda real: (noise(batch),),
-                         lambda fake, inputs, real_depth: torch.zeros((), device=device), settings, device, reporter,
+                         None, settings, device, reporter,
                          replicas, on_step=monitor.after_step if replicas.is_main else None)
     # Relief is defined up to a constant; measure the generator's mean level once, so generated rasters of
     # any size are centred on the training elevations whatever the seed or window.
