@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-scipy python3-venv xvfb
 BENCH_APT_PACKAGES := grass-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-PLUGIN_SOURCES := $(shell find geogan_qgis core resources -type f -not -path '*/__pycache__/*') metadata.txt scripts/build_plugin.py
+PLUGIN_SOURCES := $(shell find geogan_qgis core resources -type f -not -path '*/__pycache__/*') metadata.txt README.md LICENSE scripts/build_plugin.py
 
 export QT_QPA_PLATFORM := offscreen
 export PIP_DISABLE_PIP_VERSION_CHECK := 1

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """GeoGAN QGIS plugin: a Processing provider that trains terrain GANs and generates synthetic DEMs."""
 
 

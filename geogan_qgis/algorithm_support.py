@@ -6,6 +6,8 @@ import os
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingFeedback, QgsRasterLayer
 from qgis.PyQt.QtGui import QIcon
 
+from .icons_and_help import algorithm_icon, help_url
+from .translation import translate
 
 DEVICE_OPTIONS = ["auto", "cpu", "cuda"]  # the enum's order is public: 0 auto, 1 cpu, 2 cuda
 PLUGIN_DIR = os.path.dirname(__file__)
@@ -58,16 +60,31 @@ def core_errors(cancel_message: str):
 
 
 class GeoGanAlgorithm(QgsProcessingAlgorithm):
-    """Base class: the group, icon and instance creation shared by every GeoGAN algorithm."""
+    """Base class: the group, icon, help page, translation and instance creation shared by every algorithm."""
 
     def group(self) -> str:
-        return "Terrain GAN"
+        return translate("GeoGanAlgorithm", "Terrain GAN")
 
     def groupId(self) -> str:  # noqa: N802
         return "terraingan"
 
     def icon(self) -> QIcon:
-        return plugin_icon()
+        return algorithm_icon(self.name())
+
+    def helpUrl(self) -> str:  # noqa: N802
+        return help_url()
+
+    def tr(self, text: str) -> str:  # noqa: N802 (Qt's name; the class name is the context, as pylupdate expects)
+        return translate(type(self).__name__, text)
+
+    def addParameter(self, parameter, createOutput=True):  # noqa: N802,N803 (QGIS's names)
+        # Every parameter's label goes through tr(), so the algorithm modules need not wrap each one.
+        parameter.setDescription(self.tr(parameter.description()))
+        return super().addParameter(parameter, createOutput)
+
+    def addOutput(self, output):  # noqa: N802
+        output.setDescription(self.tr(output.description()))
+        return super().addOutput(output)
 
     def createInstance(self):  # noqa: N802
         return type(self)()

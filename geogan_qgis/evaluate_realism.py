@@ -46,10 +46,10 @@ class EvaluateRealismAlgorithm(GeoGanAlgorithm):
         return "evaluate"
 
     def displayName(self) -> str:  # noqa: N802
-        return "Evaluate terrain realism"
+        return self.tr("Evaluate terrain realism")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return (
+        return self.tr(
             "Compares synthetic rasters with real terrain using geomorphometric descriptors computed in metres "
             "(also for rasters in degrees): relief, slope, curvature, terrain ruggedness, the hypsometric "
             "integral per tile and the radially averaged power spectrum.\n\n"

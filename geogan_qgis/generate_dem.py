@@ -32,10 +32,10 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
         return "generatedem"
 
     def displayName(self) -> str:  # noqa: N802
-        return "Generate synthetic DEM"
+        return self.tr("Generate synthetic DEM")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return (
+        return self.tr(
             "Generates a synthetic DEM with a model trained by 'Train terrain GAN'.\n\n"
             "<b>Width / Height</b>: output size in pixels; left empty, the model's tile size. Any size works: "
             "large rasters are generated window by window without seams. The raster then starts at the first "

@@ -1,35 +1,66 @@
-"""The plugin object QGIS loads: registers the provider and, in the desktop, a GeoGAN menu."""
+"""The plugin object QGIS loads: registers the provider and, in the desktop, a GeoGAN menu and toolbar."""
 
 from qgis.core import QgsApplication
 from qgis.PyQt.QtWidgets import QAction
 
 from .algorithm_support import plugin_icon
+from .icons_and_help import algorithm_icon
 from .provider import GeoGanProvider
+from .translation import translate
 
+# The submenu of Raster, and the toolbar's object name (QGIS saves toolbar positions under it).
 MENU = "&GeoGAN"
-MENU_ALGORITHMS = (("traingan", "Train terrain GAN…"), ("generatedem", "Generate synthetic DEM…"))
+TOOLBAR_OBJECT_NAME = "GeoGanToolbar"
+# Every algorithm of the provider, in menu order; each gets a menu entry and a toolbar button.
+MENU_ALGORITHMS = ("traingan", "generatedem", "evaluate", "realismmap")
 
 
 class GeoGanPlugin:
     def __init__(self, iface):
         self.iface = iface
         self.provider = None
-        self.actions = []
+        self.toolbar = None
+        self.actions = []  # every QAction this plugin added, removed again by unload()
+
+    @staticmethod
+    def tr(text: str) -> str:  # noqa: N802
+        return translate("GeoGanPlugin", text)
 
     def initProcessing(self):  # noqa: N802 (called alone by qgis_process)
         if self.provider is None:
             provider = GeoGanProvider()
-            # The registry refuses (and deletes) a second provider with the same id.
-            if QgsApplication.processingRegistry().addProvider(provider):
+            if provider.register():
                 self.provider = provider
 
     def initGui(self):  # noqa: N802
         self.initProcessing()
-        for algorithm_name, label in MENU_ALGORITHMS:
-            action = QAction(plugin_icon(), label, self.iface.mainWindow())
-            action.triggered.connect(lambda _checked=False, name=algorithm_name: self.open_dialog(name))
-            self.iface.addPluginToRasterMenu(MENU, action)
-            self.actions.append(action)
+        self.toolbar = self.iface.addToolBar(self.tr("GeoGAN"))
+        self.toolbar.setObjectName(TOOLBAR_OBJECT_NAME)
+        for algorithm_name in MENU_ALGORITHMS:
+            self.add_action(self.algorithm_label(algorithm_name), algorithm_icon(algorithm_name),
+                            lambda _checked=False, name=algorithm_name: self.open_dialog(name), on_toolbar=True)
+        for label, callback in self.extra_actions():
+            self.add_action(label, plugin_icon(), callback)
+
+    def extra_actions(self) -> list:
+        """(label, callback) of menu entries after the algorithms' (tools such as an installer or diagnostics)."""
+        return []
+
+    def add_action(self, label: str, icon, callback, on_toolbar: bool = False) -> QAction:
+        """Add a menu entry (and, if asked, a toolbar button) that unload() removes again."""
+        action = QAction(icon, label, self.iface.mainWindow())
+        action.triggered.connect(callback)
+        self.iface.addPluginToRasterMenu(MENU, action)
+        if on_toolbar and self.toolbar is not None:
+            self.toolbar.addAction(action)
+        self.actions.append(action)
+        return action
+
+    def algorithm_label(self, algorithm_name: str) -> str:
+        # The algorithm's own (translated) display name, so menu, toolbar and toolbox always agree.
+        algorithm = QgsApplication.processingRegistry().algorithmById(f"geogan:{algorithm_name}")
+        name = algorithm.displayName() if algorithm is not None else algorithm_name
+        return self.tr("{name}…").format(name=name)
 
     @staticmethod
     def open_dialog(algorithm_name: str) -> None:
@@ -41,7 +72,11 @@ class GeoGanPlugin:
     def unload(self):
         for action in self.actions:
             self.iface.removePluginRasterMenu(MENU, action)
+            action.deleteLater()
         self.actions = []
+        if self.toolbar is not None:
+            self.toolbar.deleteLater()  # QGIS has no removeToolBar for plugins; deleting the widget removes it
+            self.toolbar = None
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None

@@ -29,10 +29,10 @@ class RealismMapAlgorithm(GeoGanAlgorithm):
         return "realismmap"
 
     def displayName(self) -> str:  # noqa: N802
-        return "Realism map"
+        return self.tr("Realism map")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return (
+        return self.tr(
             "Slides the realism critic of a model trained by 'Train terrain GAN' over an elevation raster and "
             "writes, for every pixel, the probability that the terrain around it is real: 0 looks fake, 1 looks "
             "like the training data.\n\n"

@@ -32,10 +32,10 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
         return "traingan"
 
     def displayName(self) -> str:  # noqa: N802
-        return "Train terrain GAN"
+        return self.tr("Train terrain GAN")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return (
+        return self.tr(
             "Trains a generative adversarial network (GAN) on random square tiles of the chosen elevation "
             "rasters, so that it learns to make new terrain that looks like them.\n\n"
             "<b>Input rasters</b>: one or more DEMs (any single-band continuous raster); nodata is respected and "

@@ -46,12 +46,28 @@ def test_desktop_gui_adds_and_removes_menu_actions(geogan_plugin, qgis_iface):
     plugin = classFactory(qgis_iface)
     plugin.initGui()
     try:
-        assert [a.text() for a in plugin.actions] == ["Train terrain GAN…", "Generate synthetic DEM…"]
+        labels = [a.text() for a in plugin.actions]
+        # Every algorithm, in menu order, then any tools (installer, diagnostics) the plugin adds after them.
+        assert labels[:4] == ["Train terrain GAN…", "Generate synthetic DEM…", "Evaluate terrain realism…",
+                              "Realism map…"]
+        assert [a.text() for a in plugin.toolbar.actions()] == labels[:4]
+        assert all(not a.icon().isNull() for a in plugin.actions)
         assert registry.providerById("geogan") is not None
     finally:
         plugin.unload()
         geogan_plugin.initProcessing()
-    assert plugin.actions == [] and registry.providerById("geogan") is not None
+    assert plugin.actions == [] and plugin.toolbar is None and registry.providerById("geogan") is not None
+
+
+def test_every_algorithm_has_help_and_a_shipped_help_page(geogan_plugin):
+    from qgis.PyQt.QtCore import QUrl
+
+    algorithms = QgsApplication.processingRegistry().providerById("geogan").algorithms()
+    for algorithm in algorithms:
+        assert len(algorithm.shortHelpString()) > 100, algorithm.id()
+        if " " not in algorithm.id():  # the Python algorithms; a Modeler model's id is its name
+            url = QUrl(algorithm.helpUrl())
+            assert url.isLocalFile() and os.path.exists(url.toLocalFile()), algorithm.helpUrl()
 
 
 def test_zip_is_an_installable_plugin(tmp_path):
@@ -59,8 +75,9 @@ def test_zip_is_an_installable_plugin(tmp_path):
                     str(tmp_path / "build"), "--zip", str(tmp_path / "geogan_qgis.zip")], check=True)
     names = zipfile.ZipFile(tmp_path / "geogan_qgis.zip").namelist()
     assert {n.split("/")[0] for n in names} == {"geogan_qgis"}
-    for required in ("metadata.txt", "__init__.py", "core/train.py", "resources/jacksboro_dem.tif",
-                     "resources/synthetic_dem.qml", "resources/geogan.svg"):
+    for required in ("metadata.txt", "LICENSE", "README.md", "__init__.py", "core/train.py",
+                     "resources/jacksboro_dem.tif", "resources/synthetic_dem.qml", "resources/geogan.svg",
+                     "resources/icons/traingan.svg", "resources/models/synthetic_terrain_from_dem.model3"):
         assert f"geogan_qgis/{required}" in names
     metadata = zipfile.ZipFile(tmp_path / "geogan_qgis.zip").read("geogan_qgis/metadata.txt").decode()
     assert "hasProcessingProvider=yes" in metadata and "qgisMaximumVersion=4.99" in metadata
