@@ -29,6 +29,7 @@ def build_model():
         QgsProcessingModelChildParameterSource as Source,
         QgsProcessingModelOutput,
         QgsProcessingModelParameter,
+        QgsProcessingParameterDefinition,
         QgsProcessingParameterNumber,
         QgsProcessingParameterRasterLayer,
     )
@@ -44,10 +45,13 @@ def build_model():
         QgsProcessingParameterNumber("size", "Synthetic DEM width and height (pixels)",
                                      QgsProcessingParameterNumber.Integer, 512, minValue=16, maxValue=65536),
         QgsProcessingParameterNumber("seed", "Random seed", QgsProcessingParameterNumber.Integer, 0),
+        QgsProcessingParameterNumber("batch_size", "Batch size (tiles per training step)",
+                                     QgsProcessingParameterNumber.Integer, 16, minValue=1, maxValue=1024),
     ]
+    inputs[-1].setFlags(inputs[-1].flags() | QgsProcessingParameterDefinition.FlagAdvanced)
     for row, definition in enumerate(inputs):
         component = QgsProcessingModelParameter(definition.name())
-        component.setPosition(QPointF(120 + 220 * row, 60))
+        component.setPosition(QPointF(120 + 200 * row, 60))
         model.addModelParameter(definition, component)
 
     def child(child_id, algorithm_id, description, x, y, sources, outputs):
@@ -72,6 +76,7 @@ def build_model():
         "ITERATIONS": Source.fromModelParameter("iterations"),
         "TILE_SIZE": Source.fromModelParameter("tile_size"),
         "SEED": Source.fromModelParameter("seed"),
+        "BATCH_SIZE": Source.fromModelParameter("batch_size"),
     }, {"Trained model": ("OUTPUT_MODEL", 520)})
     child("generate", "geogan:generatedem", "Generate synthetic DEM", 300, 360, {
         "MODEL": Source.fromChildOutput("train", "OUTPUT_MODEL"),
@@ -94,6 +99,7 @@ def build_model():
         "tile_size": "Side of the training tiles; larger tiles learn larger landforms but train more slowly.",
         "size": "Width and height of the synthetic DEM in pixels.",
         "seed": "The same model and seed always give the same DEM.",
+        "batch_size": "Tiles per training step (advanced): more use a GPU better, fewer train faster on a CPU.",
     })
     return model
 

@@ -2,7 +2,6 @@
 
 import os
 
-import pytest
 from qgis.core import QgsApplication, QgsRasterLayer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -15,8 +14,7 @@ def test_example_model_is_in_the_geogan_provider(geogan_plugin):
     assert model.provider().id() == "geogan" and model.group() == "Example models"
     steps = {model.childAlgorithm(i).algorithmId() for i in model.childAlgorithms()}
     assert steps == {"geogan:traingan", "geogan:generatedem", "geogan:evaluate"}
-    assert "geogan:traingan" in model.shortHelpString() or "traingan" in model.shortDescription() or \
-        len(model.shortHelpString()) > 100
+    assert "geogan:traingan" in model.shortHelpString()
 
 
 def test_shipped_model_matches_the_script_that_builds_it(geogan_plugin):
@@ -34,14 +32,19 @@ def test_shipped_model_matches_the_script_that_builds_it(geogan_plugin):
 
 def test_example_model_trains_generates_and_evaluates(geogan_plugin, sample_dem, tmp_path):
     import processing
+    from osgeo import gdal
+
+    # A 160 px corner of the sample DEM: the drainage measures skip rasters under 256 px, which keeps this quick.
+    dem = str(tmp_path / "dem.tif")
+    gdal.Translate(dem, sample_dem, srcWin=[0, 0, 160, 160])
 
     outputs = {
         "train:Trained model": str(tmp_path / "model.pt"),
         "generate:Synthetic DEM": str(tmp_path / "synthetic.tif"),
         "evaluate:Realism report": str(tmp_path / "report.html"),
     }
-    results = processing.run(MODEL_ID, {"dem": sample_dem, "iterations": 20, "tile_size": 32, "size": 128,
-                                        "seed": 5, **outputs})
+    results = processing.run(MODEL_ID, {"dem": dem, "iterations": 20, "tile_size": 32, "size": 128,
+                                        "seed": 5, "batch_size": 4, **outputs})
     for key, path in outputs.items():
         assert results[key] == path and os.path.getsize(path) > 0, key
     synthetic = QgsRasterLayer(outputs["generate:Synthetic DEM"], "synthetic")

@@ -14,7 +14,8 @@ def test_provider_and_algorithms_are_registered(geogan_plugin):
     provider = QgsApplication.processingRegistry().providerById("geogan")
     assert provider is not None and provider.name() == "GeoGAN"
     algorithms = {a.id(): a for a in provider.algorithms()}
-    assert set(algorithms) == {"geogan:traingan", "geogan:generatedem", "geogan:evaluate", "geogan:realismmap"}
+    assert set(algorithms) == {"geogan:traingan", "geogan:generatedem", "geogan:evaluate", "geogan:realismmap",
+                               "geogan:Synthetic terrain from a DEM (example model)"}
     for algorithm in algorithms.values():
         assert len(algorithm.shortHelpString()) > 100 and not algorithm.icon().isNull()
     train = algorithms["geogan:traingan"]
@@ -117,6 +118,7 @@ def test_plugin_loads_without_torch_and_says_how_to_install_it(plugin_parent_dir
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run([sys.executable, str(script), plugin_parent_dir, sample_dem, str(tmp_path / "m.pt")],
                           capture_output=True, text=True, env=env, timeout=120)
-    assert "ALGORITHMS ['geogan:evaluate', 'geogan:generatedem', 'geogan:realismmap', 'geogan:traingan']" in done.stdout, done.stderr
+    assert ("ALGORITHMS ['geogan:Synthetic terrain from a DEM (example model)', 'geogan:evaluate', "
+            "'geogan:generatedem', 'geogan:realismmap', 'geogan:traingan']") in done.stdout, done.stderr
     assert "REFUSED GeoGAN needs PyTorch" in done.stdout and "-m pip install" in done.stdout, done.stdout
     assert not (tmp_path / "m.pt").exists()
