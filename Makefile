@@ -11,7 +11,7 @@ PLUGIN_SOURCES := $(shell find geogan_qgis core resources -type f -not -path '*/
 export QT_QPA_PLATFORM := offscreen
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup system-packages demo test package bench clean
+.PHONY: setup system-packages demo test package install uninstall bench clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -34,6 +34,15 @@ package: dist/geogan_qgis.zip
 
 dist/geogan_qgis.zip: $(PLUGIN_SOURCES) | system-packages
 	$(SYSTEM_PYTHON) scripts/build_plugin.py
+
+# Into the user's default QGIS profile on Linux (another one: make install QGIS_PROFILE_DIR=/path/to/profile).
+QGIS_PROFILE_DIR ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/QGIS/QGIS3/profiles/default
+
+install:
+	$(SYSTEM_PYTHON) scripts/install_plugin.py install --profile "$(QGIS_PROFILE_DIR)"
+
+uninstall:
+	$(SYSTEM_PYTHON) scripts/install_plugin.py uninstall --profile "$(QGIS_PROFILE_DIR)"
 
 demo: setup package
 	$(PYTHON) scripts/demo.py --output demo_output
