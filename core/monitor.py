@@ -12,11 +12,16 @@ SAMPLES_PER_SNAPSHOT = 6
 class TrainingMonitor:
     """Keeps a few hillshade-ready samples from fixed noise during training and judges the run at the end."""
 
-    def __init__(self, real_batch: np.ndarray, iterations: int, grid, relief_scale: float, make_samples):
-        """`make_samples(generator)` gives the same few tiles' normalised relief whenever it is called (fixed noise)."""
+    def __init__(self, real_batch: np.ndarray, iterations: int, grid, relief_scale: float, make_samples,
+                 first_step: int = 0, on_snapshot=None):
+        """`make_samples(generator)` gives the same few tiles' normalised relief whenever it is called (fixed noise);
+        `first_step`: the steps done before this run (a continued training); `on_snapshot(step, relief)` is
+        told of each snapshot (for a live view)."""
+        self.on_snapshot = on_snapshot
         self.real = real_batch[:SAMPLES_PER_SNAPSHOT, 0] * relief_scale
         self.make_samples = make_samples
-        self.snapshot_steps = sorted({max(1, round(iterations * k / SNAPSHOTS)) for k in range(1, SNAPSHOTS + 1)})
+        self.snapshot_steps = sorted({first_step + max(1, round(iterations * k / SNAPSHOTS))
+                                      for k in range(1, SNAPSHOTS + 1)})
         self.snapshots = []  # (step, samples in elevation units)
         self.relief_scale = relief_scale
         latitude = grid.origin[1] - grid.pixel_size[1] * grid.height / 2
@@ -27,6 +32,8 @@ class TrainingMonitor:
         if step in self.snapshot_steps:
             relief = self.make_samples(generator_ema).float().cpu().numpy()[:, 0]
             self.snapshots.append((step, relief * self.relief_scale))
+            if self.on_snapshot is not None:
+                self.on_snapshot(*self.snapshots[-1])
 
     def warnings(self, history: dict, with_samples: bool = True) -> list:
         """Sentences about a collapsed or diverged run, empty when training looks healthy (samples: the last snapshot)."""
