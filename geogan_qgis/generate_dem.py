@@ -15,7 +15,7 @@ from qgis.core import (
 from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, reporter_for
 from .compat import FILE_BEHAVIOUR, INTEGER_NUMBER, mark_advanced
 from .dependencies import require_torch
-from .layers import SyntheticDemStyler
+from .layers import SyntheticDemStyler, style_synthetic_dem, write_style_beside
 
 
 class GenerateDemAlgorithm(GeoGanAlgorithm):
@@ -136,6 +136,7 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
                 extent=extent, extent_crs=extent_crs, reference=self._reference(parameters, context),
             )
         feedback.pushInfo(f"Wrote a {summary['width']} x {summary['height']} synthetic DEM (seed {seed}).")
+        write_style_beside(output_path, style_synthetic_dem, feedback)
         if context.willLoadLayerOnCompletion(output_path):
             details = context.layerToLoadOnCompletionDetails(output_path)
             details.name = f"Synthetic DEM (seed {seed})"

@@ -2,6 +2,7 @@
 
 import math
 import os
+import uuid
 
 from qgis.core import (
     QgsHillshadeRenderer,
@@ -9,12 +10,19 @@ from qgis.core import (
     QgsProcessingUtils,
     QgsRasterLayer,
 )
+from qgis.PyQt.QtXml import QDomDocument
 
 from .algorithm_support import RESOURCES_DIR
 
 DEM_STYLE = os.path.join(RESOURCES_DIR, "synthetic_dem.qml")
 REALISM_STYLE = os.path.join(RESOURCES_DIR, "realism_map.qml")
 METRES_PER_DEGREE = 111320.0
+REALISM_LAYER_NAME = "Realism map (likeness to the training data)"
+# The critic learned one model's training data: other real terrain scores lower (issue 12), so the map says so.
+REALISM_ABSTRACT = (
+    "GeoGAN realism map: how much the terrain around each pixel looks like the model's training data "
+    "(1 alike, 0 unlike). It does not say whether terrain is real in general: real terrain from elsewhere can "
+    "score well below the training area, whose own score is in the Processing log as the reference level.")
 
 
 def style_synthetic_dem(layer: QgsRasterLayer) -> None:
@@ -29,17 +37,53 @@ def style_synthetic_dem(layer: QgsRasterLayer) -> None:
 
 
 def style_realism_map(layer: QgsRasterLayer) -> None:
-    """Red (fake) through yellow to green (real), fixed on 0..1 so maps of different rasters compare."""
+    """Red (unlike the training data) through yellow to green (like it), fixed on 0..1 so maps compare."""
     layer.loadNamedStyle(REALISM_STYLE)
-    layer.setAbstract("GeoGAN realism map: probability that the terrain around each pixel is real (1) or fake (0).")
+    layer.setAbstract(REALISM_ABSTRACT)
     layer.triggerRepaint()
 
 
+def write_style_beside(raster_path: str, style, feedback) -> None:
+    """Save the style that `style(layer)` gives the raster as name.qml beside name.tif: QGIS applies it whenever
+    the file is opened (Browser, drag and drop, a later session). Called once the raster is complete, and
+    written whole or not at all; a style that cannot be written costs a warning, not the finished raster."""
+    path = os.path.splitext(raster_path)[0] + ".qml"
+    temporary = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        with open(temporary, "w", encoding="utf-8") as qml:
+            qml.write(_style_document(raster_path, style))
+        os.replace(temporary, path)
+    except OSError as error:
+        feedback.reportError(f"The raster was written, but its style file {path} could not be ({error}); "
+                             f"opened by hand, it will show unstyled.", False)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def _style_document(raster_path: str, style) -> str:
+    """The .qml text of the raster styled by `style(layer)`."""
+    layer = QgsRasterLayer(raster_path, os.path.basename(raster_path), "gdal",
+                           QgsRasterLayer.LayerOptions(loadDefaultStyle=False))
+    if not layer.isValid():
+        raise OSError("it could not be opened as a raster layer")
+    style(layer)
+    document = QDomDocument()
+    error = layer.exportNamedStyle(document)
+    if error:
+        raise OSError(error)
+    return document.toString()
+
+
 class _StyleWhenLoaded(QgsProcessingLayerPostProcessorInterface):
-    """Applied by Processing on the main thread once an output layer is loaded; subclasses name the style."""
+    """Applied by Processing on the main thread once an output layer is loaded; subclasses name the style.
+
+    Processing keeps only a C++ pointer to a post-processor, possibly until long after the run that set it
+    (a background task loads its layers when it finishes). So each styler class has one instance, made on
+    first use and held by the class for the plugin's life: stylers keep no state, so any number of runs,
+    overlapping or not, can share it, and none can free it while another still points at it."""
 
     style = None  # a function taking the raster layer
-    _instance = None  # Processing keeps only a C++ pointer: Python must hold the object
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802
         if isinstance(layer, QgsRasterLayer):
@@ -47,7 +91,9 @@ class _StyleWhenLoaded(QgsProcessingLayerPostProcessorInterface):
 
     @classmethod
     def create(cls):
-        cls._instance = cls()
+        """The one instance of this styler class (its own, not a parent's)."""
+        if "_instance" not in cls.__dict__:
+            cls._instance = cls()
         return cls._instance
 
 

@@ -15,7 +15,7 @@ from qgis.core import (
 from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, reporter_for
 from .compat import FILE_BEHAVIOUR, mark_advanced
 from .dependencies import require_torch
-from .layers import RealismMapStyler
+from .layers import REALISM_LAYER_NAME, RealismMapStyler, style_realism_map, write_style_beside
 
 
 class RealismMapAlgorithm(GeoGanAlgorithm):
@@ -50,7 +50,9 @@ class RealismMapAlgorithm(GeoGanAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(self.MODEL, "Trained model", FILE_BEHAVIOUR, extension="pt"))
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, "Elevation raster to score"))
-        self.addParameter(QgsProcessingParameterBand(self.BAND, "Band", 1, self.INPUT))
+        # Optional with a default: QGIS 3.22 (Processing and qgis_process) refuses a band parameter that is left
+        # out, default or not; left out or not set, it is band 1.
+        self.addParameter(QgsProcessingParameterBand(self.BAND, "Band", 1, self.INPUT, optional=True))
         self.addParameter(mark_advanced(QgsProcessingParameterEnum(
             self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=0)))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Realism map"))
@@ -81,8 +83,9 @@ class RealismMapAlgorithm(GeoGanAlgorithm):
                 reporter=reporter_for(feedback))
         feedback.pushInfo(f"Wrote a {summary['width']} x {summary['height']} realism map; "
                           f"mean window realism {summary['mean_realism']:.3f}.")
+        write_style_beside(output_path, style_realism_map, feedback)
         if context.willLoadLayerOnCompletion(output_path):
             details = context.layerToLoadOnCompletionDetails(output_path)
-            details.name = "Realism map"
+            details.name = REALISM_LAYER_NAME
             details.setPostProcessor(RealismMapStyler.create())
         return {self.OUTPUT: output_path}

@@ -11,6 +11,7 @@ from qgis.core import (
 
 from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, raster_layer_paths, reporter_for
 from .compat import INTEGER_NUMBER, RASTER_LAYER, mark_advanced
+from .core.settings import TrainSettings
 from .dependencies import require_torch
 
 
@@ -58,18 +59,21 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterMultipleLayers(
             self.INPUT_LAYERS, "Elevation rasters to learn from", RASTER_LAYER))
-        self.addParameter(QgsProcessingParameterNumber(self.BAND, "Band", INTEGER_NUMBER, 1, minValue=1))
+        defaults = TrainSettings()  # the one home of every training default
+        self.addParameter(QgsProcessingParameterNumber(self.BAND, "Band", INTEGER_NUMBER, defaults.band, minValue=1))
         self.addParameter(QgsProcessingParameterNumber(
-            self.TILE_SIZE, "Tile size (pixels)", INTEGER_NUMBER, 64, minValue=32, maxValue=1024))
+            self.TILE_SIZE, "Tile size (pixels)", INTEGER_NUMBER, defaults.tile_size, minValue=32, maxValue=1024))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ITERATIONS, "Iterations (training steps)", INTEGER_NUMBER, 3000, minValue=1))
+            self.ITERATIONS, "Iterations (training steps)", INTEGER_NUMBER, defaults.iterations, minValue=1))
         self.addParameter(mark_advanced(QgsProcessingParameterNumber(
-            self.BATCH_SIZE, "Batch size (tiles per step)", INTEGER_NUMBER, 16, minValue=1, maxValue=1024)))
+            self.BATCH_SIZE, "Batch size (tiles per step)", INTEGER_NUMBER, defaults.batch_size, minValue=1,
+            maxValue=1024)))
         self.addParameter(mark_advanced(QgsProcessingParameterEnum(
-            self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=0)))
-        self.addParameter(mark_advanced(QgsProcessingParameterNumber(self.SEED, "Random seed", INTEGER_NUMBER, 0)))
+            self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=DEVICE_OPTIONS.index(defaults.device))))
+        self.addParameter(mark_advanced(QgsProcessingParameterNumber(
+            self.SEED, "Random seed", INTEGER_NUMBER, defaults.seed)))
         self.addParameter(mark_advanced(QgsProcessingParameterBoolean(
-            self.CASCADE, "Two-stage coarse-to-fine training (experimental)", defaultValue=False)))
+            self.CASCADE, "Two-stage coarse-to-fine training (experimental)", defaultValue=defaults.cascade)))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT_MODEL, "Trained model", "GeoGAN model (*.pt)"))
         self.addParameter(QgsProcessingParameterFileDestination(
@@ -83,14 +87,9 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
             return False, "Iterations must be at least 1: it is the number of training steps (try 3000)."
         return super().checkParameterValues(parameters, context)
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        require_torch()  # first, so a missing torch gets the install command, not an ImportError
-        from .core.settings import TrainSettings
-        from .core.train import train
-
-        paths = raster_layer_paths(self, parameters, self.INPUT_LAYERS, context)
-        output_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
-        settings = TrainSettings(
+    def training_settings(self, parameters, context) -> TrainSettings:
+        """The settings the parameters ask for; a parameter left out keeps its default."""
+        return TrainSettings(
             tile_size=self.parameterAsInt(parameters, self.TILE_SIZE, context),
             iterations=self.parameterAsInt(parameters, self.ITERATIONS, context),
             batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context),
@@ -99,6 +98,14 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
             device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)],
             cascade=self.parameterAsBoolean(parameters, self.CASCADE, context),
         )
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        require_torch()  # first, so a missing torch gets the install command, not an ImportError
+        from .core.train import train
+
+        paths = raster_layer_paths(self, parameters, self.INPUT_LAYERS, context)
+        output_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
+        settings = self.training_settings(parameters, context)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context) or None
         with core_errors("Training was cancelled; no model was written."):
             result = train(paths, output_path, settings, reporter_for(feedback), report_path=report_path)

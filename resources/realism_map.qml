@@ -39,9 +39,9 @@
       </minMaxOrigin>
       <rastershader>
         <colorrampshader colorRampType="INTERPOLATED" clip="0" labelPrecision="2" maximumValue="1" minimumValue="0" classificationMode="1">
-          <item value="0" label="0 (fake)" color="#d7191c" alpha="255"/>
+          <item value="0" label="0 (unlike the training data)" color="#d7191c" alpha="255"/>
           <item value="0.5" label="0.5" color="#ffffbf" alpha="255"/>
-          <item value="1" label="1 (real)" color="#1a9641" alpha="255"/>
+          <item value="1" label="1 (like the training data)" color="#1a9641" alpha="255"/>
           <rampLegendSettings prefix="" minimumLabel="" useContinuousLegend="1" suffix="" direction="0" orientation="2" maximumLabel="">
             <numericFormat id="basic">
               <Option type="Map">

@@ -10,6 +10,7 @@ import pytest
 from osgeo import gdal
 
 from conftest import QUICK_TRAINING
+from test_defaults import QUICK_TO_RUN, only_required
 
 QGIS_PROCESS = shutil.which("qgis_process.bin") or "/usr/lib/qgis/qgis_process.bin"
 
@@ -38,7 +39,8 @@ def test_qgis_process_lists_the_algorithms(qgis_process_ready):
 
 def test_qgis_process_trains_and_generates(qgis_process_ready, sample_dem, tmp_path):
     model, dem = str(tmp_path / "cli.pt"), str(tmp_path / "cli.tif")
-    train_args = [f"{key}={value}" for key, value in QUICK_TRAINING.items()]
+    # Only what keeps it short: BAND, DEVICE, SEED, CASCADE and OUTPUT_REPORT are left to their defaults.
+    train_args = [f"{key}={QUICK_TRAINING[key]}" for key in ("TILE_SIZE", "ITERATIONS", "BATCH_SIZE")]
     done = _qgis_process(qgis_process_ready, "--json", "run", "geogan:traingan", "--",
                          f"INPUT_LAYERS={sample_dem}", *train_args, f"OUTPUT_MODEL={model}")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -47,3 +49,15 @@ def test_qgis_process_trains_and_generates(qgis_process_ready, sample_dem, tmp_p
                          f"MODEL={model}", "WIDTH=80", "HEIGHT=60", "SEED=1", f"OUTPUT={dem}")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert gdal.Open(dem).GetMetadata()["GEOGAN_SYNTHETIC"] == "YES"
+
+
+@pytest.mark.parametrize("algorithm_id", QUICK_TO_RUN)
+def test_qgis_process_runs_with_only_required_parameters(qgis_process_ready, trained_model, sample_dem, tmp_path,
+                                                         algorithm_id):
+    parameters = only_required(algorithm_id, trained_model, sample_dem, str(tmp_path))
+    arguments = [f"{key}={value}" for key, values in parameters.items()
+                 for value in (values if isinstance(values, list) else [values])]  # a list: the key repeated
+    done = _qgis_process(qgis_process_ready, "--json", "run", algorithm_id, "--", *arguments)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    outputs = [key for key in parameters if key.startswith("OUTPUT")]
+    assert all(os.path.isfile(json.loads(done.stdout)["results"][key]) for key in outputs)
