@@ -11,7 +11,7 @@ PLUGIN_SOURCES := $(shell find geogan_qgis core resources -type f -not -path '*/
 export QT_QPA_PLATFORM := offscreen
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup system-packages demo test package install uninstall bench clean
+.PHONY: setup system-packages demo test package install uninstall screenshots bench clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -43,6 +43,10 @@ install:
 
 uninstall:
 	$(SYSTEM_PYTHON) scripts/install_plugin.py uninstall --profile "$(QGIS_PROFILE_DIR)"
+
+# Retakes docs/screenshots/*.png in the real QGIS desktop under Xvfb (the test that checks the dialogs).
+screenshots: setup
+	GEOGAN_UPDATE_SCREENSHOTS=1 $(PYTHON) -m pytest -q tests/test_desktop.py
 
 demo: setup package
 	$(PYTHON) scripts/demo.py --output demo_output

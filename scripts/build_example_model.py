@@ -63,7 +63,7 @@ def build_model():
             step.addParameterSources(name, source if isinstance(source, list) else [source])
         model_outputs = {}
         for output_name, (child_output, x_out) in outputs.items():
-            output = QgsProcessingModelOutput(output_name)
+            output = QgsProcessingModelOutput(output_name, output_name)  # the description labels its widget
             output.setChildId(child_id)
             output.setChildOutputName(child_output)
             output.setPosition(QPointF(x_out, y + 80))
@@ -105,6 +105,7 @@ def build_model():
 
 
 def main() -> None:
+    os.environ["QT_HASH_SEED"] = "0"  # Qt writes XML attributes in hash order: fixed, so rebuilds diff cleanly
     from qgis.core import QgsApplication
 
     app = QgsApplication([], False)
