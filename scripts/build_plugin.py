@@ -21,9 +21,10 @@ def build_plugin_folder(destination_parent: str) -> str:
     shutil.copytree(os.path.join(ROOT, PLUGIN), target, ignore=IGNORED)
     shutil.copytree(os.path.join(ROOT, "core"), os.path.join(target, "core"), ignore=IGNORED)
     shutil.copytree(os.path.join(ROOT, "resources"), os.path.join(target, "resources"), ignore=IGNORED)
+    # All three are required: QGIS reads metadata.txt, the Help buttons open README.md, and plugins.qgis.org
+    # refuses a zip without LICENSE.
     for name in ("metadata.txt", "README.md", "LICENSE"):
-        if os.path.exists(os.path.join(ROOT, name)):
-            shutil.copy2(os.path.join(ROOT, name), target)
+        shutil.copy2(os.path.join(ROOT, name), target)
     return target
 
 
