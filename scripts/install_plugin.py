@@ -29,7 +29,10 @@ def settings_file(profile_dir: str) -> str:
 def set_plugin_enabled(ini_path: str, enabled: bool) -> None:
     """Set (or, with enabled False, remove) `geogan_qgis=true` under [PythonPlugins], leaving every other line
     as it was: QGIS's ini holds binary @Variant values that a parse-and-rewrite could mangle."""
-    lines = open(ini_path, encoding="utf-8").read().splitlines() if os.path.exists(ini_path) else []
+    lines = []
+    if os.path.exists(ini_path):
+        with open(ini_path, encoding="utf-8") as ini:
+            lines = ini.read().splitlines()
     key = re.compile(rf"^\s*{PLUGIN}\s*=")
     start = next((i for i, line in enumerate(lines) if line.strip() == f"[{SECTION}]"), None)
     if start is None:

@@ -32,7 +32,8 @@ def start_qgis(profiles_root, result_path, screenshots_dir) -> subprocess.Comple
     command = ["xvfb-run", "-a", "-s", "-screen 0 1280x900x24", "qgis", "--profiles-path", str(profiles_root),
                "--nologo", "--noversioncheck", "--code", SESSION_SCRIPT]
     try:
-        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=QGIS_TIMEOUT_S)
+        return subprocess.run(command, env=env, check=False, capture_output=True, text=True,
+                              timeout=QGIS_TIMEOUT_S)
     except subprocess.TimeoutExpired as timeout:
         raise AssertionError(f"QGIS did not quit within {QGIS_TIMEOUT_S} s; its output:\n{timeout.stdout}\n"
                              f"{timeout.stderr}") from timeout

@@ -49,4 +49,5 @@ def test_example_model_trains_generates_and_evaluates(geogan_plugin, sample_dem,
         assert results[key] == path and os.path.getsize(path) > 0, key
     synthetic = QgsRasterLayer(outputs["generate:Synthetic DEM"], "synthetic")
     assert synthetic.isValid() and (synthetic.width(), synthetic.height()) == (128, 128)
-    assert "<html" in open(outputs["evaluate:Realism report"], encoding="utf-8").read(2000).lower()
+    with open(outputs["evaluate:Realism report"], encoding="utf-8") as report:
+        assert "<html" in report.read(2000).lower()

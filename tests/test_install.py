@@ -20,7 +20,7 @@ checkVersion=false
 def run_make(target: str, home) -> str:
     env = {key: value for key, value in os.environ.items() if key not in ("XDG_DATA_HOME", "QGIS_PROFILE_DIR")}
     done = subprocess.run(["make", "--no-print-directory", "-C", ROOT, target], env={**env, "HOME": str(home)},
-                          capture_output=True, text=True, timeout=120)
+                          check=False, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
