@@ -282,17 +282,22 @@ def _summary(path: str, grid: Grid, seed: int, tags: dict) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.generate", description="Generate a synthetic DEM GeoTIFF.")
     parser.add_argument("model", help="model file written by core.train (.pt)")
-    parser.add_argument("--output", "-o", required=True, help="GeoTIFF to write")
-    parser.add_argument("--width", type=int, default=0, help="pixels (default: the model's tile size)")
-    parser.add_argument("--height", type=int, default=0, help="pixels (default: the model's tile size)")
+    parser.add_argument("--output", "-o", required=True, help="GeoTIFF to write (float32, tagged synthetic)")
+    parser.add_argument("--width", type=int, default=0, help="output width in pixels, any size up to 65536 (default: the model's tile size)")
+    parser.add_argument("--height", type=int, default=0,
+                        help="output height in pixels, any size up to 65536 (default: the model's tile size)")
     parser.add_argument("--extent", type=float, nargs=4, metavar=("XMIN", "YMIN", "XMAX", "YMAX"),
                         help="cover this area (coordinates in --extent-crs) in the model's CRS and pixel size, "
-                             "instead of --width/--height")
+                             "instead of --width/--height (default: none; with only a size, the raster starts at "
+                             "the first training raster's top-left corner)")
     parser.add_argument("--extent-crs", default="", help="CRS of --extent, e.g. EPSG:3857 (default: the model's CRS)")
     parser.add_argument("--reference", default="",
-                        help="raster whose grid (CRS, pixel size, extent) the output matches exactly")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
+                        help="raster whose grid (CRS, pixel size, extent) the output matches exactly, instead "
+                             "of a size or --extent (default: none)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="the same model and seed always give the same terrain (default: %(default)s)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=TrainSettings().device,
+                        help="auto: a CUDA GPU when PyTorch sees one, else the CPU (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
         summary = generate_to_geotiff(args.model, args.output, args.seed, args.width, args.height, args.device,

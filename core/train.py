@@ -427,18 +427,29 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
 def main(argv=None) -> int:
     defaults = TrainSettings()
     parser = argparse.ArgumentParser(prog="python -m core.train", description="Train a GeoGAN terrain model on DEM rasters.")
-    parser.add_argument("inputs", nargs="+", help="elevation rasters (any GDAL format)")
+    parser.add_argument("inputs", nargs="+", help="elevation rasters to learn from (any GDAL format); rasters in "
+                        "another CRS or pixel size are warped on the fly to the first one's")
     parser.add_argument("--output", "-o", required=True, help="model file to write (.pt)")
-    parser.add_argument("--band", type=int, default=defaults.band)
-    parser.add_argument("--tile-size", type=int, default=defaults.tile_size)
-    parser.add_argument("--iterations", type=int, default=defaults.iterations)
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=defaults.device)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--report", help="HTML training report to write (losses, samples, warnings)")
+    parser.add_argument("--band", type=int, default=defaults.band,
+                        help="band of the elevations in every input (default: %(default)s)")
+    parser.add_argument("--tile-size", type=int, default=defaults.tile_size,
+                        help="side of the training tiles in pixels, a multiple of 16; larger tiles learn larger "
+                             "landforms but train more slowly (default: %(default)s)")
+    parser.add_argument("--iterations", type=int, default=defaults.iterations,
+                        help="training steps (with --cascade, of each stage); a few hundred give a rough model "
+                             "(default: %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size,
+                        help="tiles per training step, per process under torchrun (default: %(default)s)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=defaults.device,
+                        help="auto: a CUDA GPU when PyTorch sees one, else the CPU (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=defaults.seed,
+                        help="random seed of the tiles drawn, the noise and the initial weights (default: %(default)s)")
+    parser.add_argument("--report", help="HTML training report to write: loss curves, samples, warnings when "
+                        "training collapsed or diverged (default: none is written)")
     parser.add_argument("--cascade", action="store_true",
-                        help="experimental: train a coarse GAN on the rasters averaged over 4 x 4 pixels, then a "
-                             "refinement GAN (see bench/RESULTS.md)")
+                        help=f"experimental: train a coarse GAN on the rasters averaged over {defaults.coarse_factor} "
+                             f"x {defaults.coarse_factor} pixels, then a refinement GAN (see bench/RESULTS.md) "
+                             "(default: off, one GAN)")
     args = parser.parse_args(argv)
     settings = TrainSettings(tile_size=args.tile_size, iterations=args.iterations, batch_size=args.batch_size,
                              seed=args.seed, band=args.band, device=args.device, cascade=args.cascade)
