@@ -1,10 +1,13 @@
 """The checkpoint format: a torch file of tensors and plain JSON-able metadata, loaded without unpickling code."""
 
+import io
 import os
 import pickle
-import uuid
 
 import torch
+
+from .errors import InputError
+from .output_files import write_atomically
 
 FORMAT_NAME = "geogan-terrain-gan"
 # 1: one GAN ("generator" turns noise into relief). 2: a coarse-to-fine cascade: "coarse" holds the coarse
@@ -15,29 +18,24 @@ SINGLE_STAGE = "single GAN"
 REQUIRED_KEYS = ("format", "format_version", "settings", "normalisation", "grid", "generator", "discriminator")
 
 
-class CheckpointError(ValueError):
+class CheckpointError(InputError):
     """A model file that is missing, damaged, or not a GeoGAN model."""
 
 
 def save_checkpoint(path: str, checkpoint: dict) -> None:
-    """Write atomically: the file appears only when complete."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ValueError(f"The folder {folder} does not exist; choose a model file in an existing folder.")
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:8]}.part")
-    try:
-        torch.save({"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **checkpoint}, temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    """Write atomically: the file appears only when complete. Serialised in memory first, so a full disk
+    is an OSError of one plain write (torch's zip writer would bury it under an error of its own)."""
+    buffer = io.BytesIO()
+    torch.save({"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **checkpoint}, buffer)
+    write_atomically(path, buffer.getbuffer())
 
 
 def load_checkpoint(path: str, device: str = "cpu") -> dict:
     """Load and check a GeoGAN model file; any problem becomes a CheckpointError that says what to do."""
     name = os.path.basename(path)
     if not path or not os.path.isfile(path):
-        raise CheckpointError(f"The model file {path!r} does not exist; train one with 'Train terrain GAN' first.")
+        raise CheckpointError(f"The model file {path!r} does not exist; choose a model file, or train one first "
+                              f"(geogan:traingan, or python -m core.train).")
     try:
         # weights_only=True: a model file from elsewhere can never run code while it loads.
         checkpoint = torch.load(path, map_location=device, weights_only=True)
@@ -45,17 +43,17 @@ def load_checkpoint(path: str, device: str = "cpu") -> dict:
         if isinstance(error, pickle.UnpicklingError) and "unsupported global" in str(error).lower():
             raise CheckpointError(
                 f"{name} holds Python objects that could run code, so it was not loaded; "
-                f"only use model files written by 'Train terrain GAN'."
+                f"only use model files written by GeoGAN's training."
             ) from error
         raise CheckpointError(
             f"{name} is not a GeoGAN model, or it is truncated or damaged ({error.__class__.__name__}); "
-            f"choose a .pt file written by 'Train terrain GAN'."
+            f"choose a .pt file written by GeoGAN's training."
         ) from error
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT_NAME:
-        raise CheckpointError(f"{name} is a PyTorch file but not a GeoGAN model; choose a file written by 'Train terrain GAN'.")
+        raise CheckpointError(f"{name} is a PyTorch file but not a GeoGAN model; choose a file written by GeoGAN's training.")
     if checkpoint.get("format_version", 0) > FORMAT_VERSION:
         raise CheckpointError(
-            f"{name} was written by a newer GeoGAN (model format {checkpoint['format_version']}); update the plugin."
+            f"{name} was written by a newer GeoGAN (model format {checkpoint['format_version']}); update GeoGAN."
         )
     required = REQUIRED_KEYS + (("coarse",) if checkpoint.get("architecture") == ARCHITECTURE else ())
     missing = [key for key in required if key not in checkpoint]

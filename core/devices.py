@@ -5,17 +5,19 @@ import os
 
 import torch
 
+from .errors import InputError
+
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 
 
 def resolve_device(name: str = "auto") -> torch.device:
     name = (name or "auto").lower()
     if name not in DEVICE_CHOICES:
-        raise ValueError(f"Unknown device {name!r}; choose one of {', '.join(DEVICE_CHOICES)}.")
+        raise InputError(f"Unknown device {name!r}; choose one of {', '.join(DEVICE_CHOICES)}.")
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
+        raise InputError(
             "The device is set to cuda, but this PyTorch sees no usable CUDA GPU "
             f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'no'}); "
             "choose auto or cpu, or install a CUDA build of PyTorch on a machine with an NVIDIA GPU."

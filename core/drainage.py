@@ -26,6 +26,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
 
+from .errors import InputError
+
 # The 8 neighbours as (row, column) offsets; the first four are enough to list every pair once.
 OFFSETS = ((0, 1), (1, 0), (1, 1), (1, -1), (0, -1), (-1, 0), (-1, -1), (-1, 1))
 DEPRESSION_DEPTH = 0.005  # fill deeper than this share of the relief counts as a closed depression
@@ -86,10 +88,10 @@ def fill_depressions(elevation: np.ndarray) -> Fill:
     """Exact depression filling (the priority-flood result) with the tile's edge and nodata as outlets."""
     z = np.asarray(elevation, dtype=np.float64)
     if z.ndim != 2 or min(z.shape) < 3:
-        raise ValueError(f"Drainage needs a 2-D raster of at least 3 x 3 cells (got shape {z.shape}).")
+        raise InputError(f"Drainage needs a 2-D raster of at least 3 x 3 cells (got shape {z.shape}).")
     valid = np.isfinite(z)
     if not valid.any():
-        raise ValueError("The raster holds only nodata; there is no terrain to route water over.")
+        raise InputError("The raster holds only nodata; there is no terrain to route water over.")
     n = z.size
     flat_z = np.where(valid, z, np.nan).ravel()
     low = np.nanmin(flat_z)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import drainage, metrics
+from .errors import InputError
 from .progress import Reporter
 from .raster_io import RasterSource, open_raster, read_band
 from .terrain import pixel_size_metres
@@ -53,7 +54,7 @@ def raster_tiles(paths: list, band: int, tile_size: int, seed: int = 0) -> tuple
         if pixel is None:
             pixel = size
         elif not np.allclose(size, pixel, rtol=0.02):
-            raise ValueError(f"{raster.name} has {size[0]:.1f} m pixels where the first raster has {pixel[0]:.1f} m; "
+            raise InputError(f"{raster.name} has {size[0]:.1f} m pixels where the first raster has {pixel[0]:.1f} m; "
                              f"compare rasters of the same resolution.")
         rows, cols = raster.values.shape
         for top in range(0, rows - tile_size + 1, tile_size):
@@ -62,7 +63,7 @@ def raster_tiles(paths: list, band: int, tile_size: int, seed: int = 0) -> tuple
                 if np.isfinite(tile).all():
                     tiles.append(tile)
     if not tiles:
-        raise ValueError(f"No {tile_size} x {tile_size} pixel tile without nodata was found in "
+        raise InputError(f"No {tile_size} x {tile_size} pixel tile without nodata was found in "
                          f"{', '.join(paths)}; choose a smaller tile size.")
     if len(tiles) > MAX_TILES_PER_SET:
         keep = np.random.default_rng(seed).choice(len(tiles), MAX_TILES_PER_SET, replace=False)
@@ -153,14 +154,14 @@ def evaluate(real_paths: list, synthetic_paths: list, band: int = 1, tile_size: 
     HTML report."""
     reporter = reporter or Reporter()
     if not real_paths or not synthetic_paths:
-        raise ValueError("Choose at least one real and one synthetic raster to compare.")
+        raise InputError("Choose at least one real and one synthetic raster to compare.")
     if tile_size < 8:
-        raise ValueError(f"The tile size must be at least 8 pixels (got {tile_size}).")
+        raise InputError(f"The tile size must be at least 8 pixels (got {tile_size}).")
     real_tiles, pixel = raster_tiles(real_paths, band, tile_size)
     reporter.progress(10)
     synthetic_tiles, synthetic_pixel = raster_tiles(synthetic_paths, band, tile_size)
     if not np.allclose(pixel, synthetic_pixel, rtol=0.02):
-        raise ValueError(f"Real rasters have {pixel[0]:.1f} m pixels but synthetic ones {synthetic_pixel[0]:.1f} m; "
+        raise InputError(f"Real rasters have {pixel[0]:.1f} m pixels but synthetic ones {synthetic_pixel[0]:.1f} m; "
                          f"compare rasters of the same resolution.")
     reporter.check_cancelled()
     reporter.progress(20)

@@ -24,6 +24,8 @@ from . import __version__
 from .cascade import CoarseUnits, stage_seed
 from .checkpoint import ARCHITECTURE, SINGLE_STAGE, load_checkpoint
 from .devices import autocast, resolve_device
+from .errors import InputError
+from .gdal_errors import gdal_raises
 from .models import Generator, RefinementGenerator
 from .noise import spatial_noise
 from .placement import (Placement, aligned_placement, check_placement_choice, grid_bounds, model_placement,
@@ -90,7 +92,7 @@ def load_model(path: str, device: str = "cpu") -> TerrainModel:
                                 float(norm["relief_scale"]))
             coarse = CoarseStage(ready(coarse_generator), units)
     except (TypeError, KeyError, RuntimeError) as error:
-        raise ValueError(f"{os.path.basename(path)} does not match this GeoGAN's generator ({error}); "
+        raise InputError(f"{os.path.basename(path)} does not match this GeoGAN's generator ({error}); "
                          f"train the model again with this version.") from error
     # A cascade's refinement preserves the coarse relief's level, and its units centre the coarse stage.
     offset = 0.0 if cascade else float(norm.get("generator_offset", 0.0))
@@ -211,6 +213,7 @@ def _write_placement(model: TerrainModel, path: str, seed: int, placement: Place
         writer.commit()
 
 
+@gdal_raises
 def _copy_warped(source_path: str, target: Grid, writer: GeoTiffWriter, reporter: Reporter) -> None:
     """Warp source_path (bilinear) onto target's grid exactly, window by window, into writer."""
     try:
@@ -223,7 +226,7 @@ def _copy_warped(source_path: str, target: Grid, writer: GeoTiffWriter, reporter
             writer.write(warped.ReadAsArray(left, top, cols, rows).astype(np.float32), top, left)
             reporter.progress(90.0 + 10.0 * (done + 1) / len(windows))
     except RuntimeError as error:
-        raise ValueError(f"GDAL could not warp the generated DEM to the reference raster's grid ({error}).") from error
+        raise InputError(f"GDAL could not warp the generated DEM to the reference raster's grid ({error}).") from error
     finally:
         warped = None  # close the source file before its folder is deleted (Windows keeps open files)
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import InputError
+
 DESCRIPTORS = ("relief", "slope", "curvature", "roughness")
 
 
@@ -117,7 +119,7 @@ def spectral_distance(a: Spectrum, b: Spectrum) -> float:
     """Mean absolute difference of log10 power over the frequencies both spectra cover."""
     low, high = max(a.frequency.min(), b.frequency.min()), min(a.frequency.max(), b.frequency.max())
     if low >= high:
-        raise ValueError("The two sets share no frequency band; compare rasters of similar pixel size and tile size.")
+        raise InputError("The two sets share no frequency band; compare rasters of similar pixel size and tile size.")
     grid = np.logspace(np.log10(low), np.log10(high), 32)
     log_a = np.interp(np.log10(grid), np.log10(a.frequency), np.log10(a.power))
     log_b = np.interp(np.log10(grid), np.log10(b.frequency), np.log10(b.power))

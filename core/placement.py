@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from osgeo import osr
 
+from .errors import InputError
+from .gdal_errors import gdal_raises
 from .raster_io import MAX_OUTPUT_SIDE, Grid, open_raster
 
 # Coordinates a millionth of a pixel off a grid line count as on it: float noise never adds a row.
@@ -39,10 +41,10 @@ class Placement:
 def check_placement_choice(width: int, height: int, extent_given: bool, reference_given: bool) -> None:
     """Refuse ways of placing the output that contradict each other."""
     if extent_given and reference_given:
-        raise ValueError("Give either an extent or a reference raster to place the output, not both.")
+        raise InputError("Give either an extent or a reference raster to place the output, not both.")
     if (extent_given or reference_given) and (width or height):
         what = "extent" if extent_given else "reference raster"
-        raise ValueError(f"The {what} sets the output's size, so leave width and height empty when giving one.")
+        raise InputError(f"The {what} sets the output's size, so leave width and height empty when giving one.")
 
 
 def model_placement(model_grid: dict, width: int, height: int, row: int = 0, col: int = 0) -> Placement:
@@ -52,17 +54,19 @@ def model_placement(model_grid: dict, width: int, height: int, row: int = 0, col
     return Placement(row, col, Grid(model_grid["crs_wkt"], geotransform, width, height))
 
 
+@gdal_raises
 def _srs(definition: str) -> osr.SpatialReference:
     srs = osr.SpatialReference()
     try:
         srs.SetFromUserInput(definition)
     except RuntimeError as error:
-        raise ValueError(f"{definition[:60]!r} is not a coordinate reference system GDAL knows ({error}); "
+        raise InputError(f"{definition[:60]!r} is not a coordinate reference system GDAL knows ({error}); "
                          f"give one such as EPSG:4326.") from error
     srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     return srs
 
 
+@gdal_raises
 def transform_bounds(bounds, source_crs: str, target_crs: str) -> tuple:
     """(xmin, ymin, xmax, ymax) in source_crs to the smallest box in target_crs that holds the whole area.
 
@@ -78,10 +82,10 @@ def transform_bounds(bounds, source_crs: str, target_crs: str) -> tuple:
         # Densified edges: a straight edge in one CRS is a curve in the other.
         result = tuple(osr.CoordinateTransformation(source, target).TransformBounds(*bounds, 21))
     except RuntimeError as error:
-        raise ValueError(f"The area {bounds} cannot be transformed to the model's CRS ({error}); "
+        raise InputError(f"The area {bounds} cannot be transformed to the model's CRS ({error}); "
                          f"choose an area inside the training data's CRS's domain.") from error
     if not all(math.isfinite(v) for v in result):
-        raise ValueError(f"The area {bounds} lies outside the domain of the model's CRS; choose an area nearer "
+        raise InputError(f"The area {bounds} lies outside the domain of the model's CRS; choose an area nearer "
                          f"to the training data.")
     return result
 
@@ -90,7 +94,7 @@ def snap_to_model_grid(model_grid: dict, bounds, what: str = "The extent") -> Pl
     """The smallest area of the model's grid that holds bounds (xmin, ymin, xmax, ymax in the model's CRS)."""
     xmin, ymin, xmax, ymax = bounds
     if not all(math.isfinite(v) for v in bounds) or xmax <= xmin or ymax <= ymin:
-        raise ValueError(f"{what} has no area ({xmin:g}, {ymin:g}, {xmax:g}, {ymax:g}); "
+        raise InputError(f"{what} has no area ({xmin:g}, {ymin:g}, {xmax:g}, {ymax:g}); "
                          f"give an extent whose maximum x and y are larger than its minimum x and y.")
     x0, pixel_w, _, y0, _, pixel_h = model_grid["geotransform"]
     col_a, col_b = sorted(((xmin - x0) / pixel_w, (xmax - x0) / pixel_w))
@@ -99,7 +103,7 @@ def snap_to_model_grid(model_grid: dict, bounds, what: str = "The extent") -> Pl
     width = max(1, math.ceil(col_b - SNAP_TOLERANCE) - col)
     height = max(1, math.ceil(row_b - SNAP_TOLERANCE) - row)
     if max(width, height) > MAX_OUTPUT_SIDE:
-        raise ValueError(f"{what} would need {width} x {height} pixels at the model's pixel size "
+        raise InputError(f"{what} would need {width} x {height} pixels at the model's pixel size "
                          f"({abs(pixel_w):g} x {abs(pixel_h):g} CRS units), more than the {MAX_OUTPUT_SIDE} pixels "
                          f"allowed per side; choose a smaller area.")
     return model_placement(model_grid, width, height, row, col)
@@ -112,17 +116,18 @@ def grid_bounds(grid: Grid) -> tuple:
     return (min(xs), min(ys), max(xs), max(ys))
 
 
+@gdal_raises
 def reference_grid(path: str) -> Grid:
     """The grid of a raster whose grid the output must match."""
     dataset = open_raster(path)
     name = os.path.basename(path)
     geotransform = dataset.GetGeoTransform(can_return_null=True)
     if geotransform is None or geotransform[2] or geotransform[4]:
-        raise ValueError(f"The reference raster {name} has no north-up georeferencing; "
+        raise InputError(f"The reference raster {name} has no north-up georeferencing; "
                          f"choose a georeferenced, unrotated raster.")
     if not dataset.GetProjection():
-        raise ValueError(f"The reference raster {name} has no CRS; assign one (Raster > Projections > Assign "
-                         f"Projection) and try again.")
+        raise InputError(f"The reference raster {name} has no CRS; assign one "
+                         f"(for example with gdal_edit.py -a_srs) and try again.")
     return Grid(dataset.GetProjection(), tuple(geotransform), dataset.RasterXSize, dataset.RasterYSize)
 
 

@@ -1,13 +1,16 @@
 """Reading elevation bands and writing GeoTIFFs through GDAL, with nodata kept as NaN in memory."""
 
+import contextlib
 import os
-import uuid
+import traceback
 from dataclasses import dataclass
 
 import numpy as np
 from osgeo import gdal, osr
 
-gdal.UseExceptions()
+from .errors import InputError
+from .gdal_errors import gdal_raises, quiet_gdal_errors
+from .output_files import check_output_folder, move_into_place, remove_quietly, temporary_beside, write_failure
 
 OUTPUT_NODATA = -9999.0
 # GeoTIFF itself has no practical limit with BigTIFF; this bound keeps a typo from filling a disk.
@@ -31,9 +34,13 @@ class Grid:
     def origin(self) -> tuple:
         return (self.geotransform[0], self.geotransform[3])
 
+    @gdal_raises
     def is_geographic(self) -> bool:
         srs = osr.SpatialReference()
-        return bool(self.crs_wkt) and srs.ImportFromWkt(self.crs_wkt) == 0 and bool(srs.IsGeographic())
+        try:
+            return bool(self.crs_wkt) and srs.ImportFromWkt(self.crs_wkt) == 0 and bool(srs.IsGeographic())
+        except RuntimeError:  # a CRS GDAL cannot read is taken as projected, as before
+            return False
 
 
 @dataclass
@@ -45,15 +52,16 @@ class ElevationRaster:
     grid: Grid
 
 
+@gdal_raises
 def open_raster(path: str) -> gdal.Dataset:
     if not os.path.exists(path) and not path.startswith("/vsi"):
-        raise ValueError(f"The raster {path} does not exist; check the path.")
+        raise InputError(f"The raster {path} does not exist (any more); check the path.")
     try:
         dataset = gdal.Open(path, gdal.GA_ReadOnly)
     except RuntimeError:
         dataset = None
     if dataset is None or dataset.RasterCount == 0:
-        raise ValueError(f"{path} is not a raster that GDAL can read; choose a raster layer such as a GeoTIFF DEM.")
+        raise InputError(f"{path} is not a raster that GDAL can read; choose a raster such as a GeoTIFF DEM.")
     return dataset
 
 
@@ -70,10 +78,11 @@ class RasterSource:
     `resampling` is GDAL's ("average" to downsample, as the coarse stage of training does).
     """
 
+    @gdal_raises
     def __init__(self, path: str, band: int = 1, match: Grid = None, resampling: str = "bilinear"):
         dataset = open_raster(path)
         if not 1 <= band <= dataset.RasterCount:
-            raise ValueError(
+            raise InputError(
                 f"{os.path.basename(path)} has {dataset.RasterCount} band(s), so band {band} does not exist; "
                 f"choose a band between 1 and {dataset.RasterCount}."
             )
@@ -97,12 +106,18 @@ class RasterSource:
     def shape(self) -> tuple:
         return (self.grid.height, self.grid.width)
 
+    @gdal_raises  # also on the tile loader's thread, where GDAL 3.7+ keeps a mode of its own
     def _read_from_gdal(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:
-        values = self._band.ReadAsArray(col, row, cols, rows).astype(np.float32, copy=False)
+        try:
+            values = self._band.ReadAsArray(col, row, cols, rows).astype(np.float32, copy=False)
+            mask = self._band.GetMaskBand().ReadAsArray(col, row, cols, rows) if self._use_mask else None
+        except RuntimeError as error:
+            raise InputError(f"Reading {self.name} failed ({error}); the file may have been changed, moved or "
+                             f"deleted while GeoGAN was reading it. Check the file and run again.") from error
         if self._nodata is not None:
             values[values == self._nodata] = np.nan
-        if self._use_mask:
-            values[self._band.GetMaskBand().ReadAsArray(col, row, cols, rows) == 0] = np.nan
+        if mask is not None:
+            values[mask == 0] = np.nan
         return values
 
     def read(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:
@@ -111,6 +126,7 @@ class RasterSource:
             return self._values[row:row + rows, col:col + cols]
         return self._read_from_gdal(row, col, rows, cols)
 
+    @gdal_raises
     def release_cache(self) -> None:
         """Drop this raster's blocks from GDAL's block cache. Random tiles from a huge raster seldom hit the
         cache again, and left alone it grows to GDAL_CACHEMAX (5 % of the RAM) for every training run."""
@@ -123,16 +139,21 @@ def _grid_of(dataset: gdal.Dataset) -> Grid:
     return Grid(dataset.GetProjection(), tuple(dataset.GetGeoTransform()), dataset.RasterXSize, dataset.RasterYSize)
 
 
+@gdal_raises
 def _same_ground(grid: Grid, other: Grid) -> bool:
     same_crs = True
     if grid.crs_wkt and other.crs_wkt:
         a, b = osr.SpatialReference(), osr.SpatialReference()
-        a.ImportFromWkt(grid.crs_wkt)
-        b.ImportFromWkt(other.crs_wkt)
-        same_crs = bool(a.IsSame(b))
+        try:
+            a.ImportFromWkt(grid.crs_wkt)
+            b.ImportFromWkt(other.crs_wkt)
+            same_crs = bool(a.IsSame(b))
+        except RuntimeError:  # a CRS GDAL cannot read: compare the texts
+            same_crs = grid.crs_wkt == other.crs_wkt
     return same_crs and np.allclose(grid.pixel_size, other.pixel_size, rtol=1e-6)
 
 
+@gdal_raises
 def _warped_vrt(dataset: gdal.Dataset, band: int, match: Grid, resampling: str) -> list:
     """[one-band VRT, warped VRT]: an in-memory warped VRT of one band in `match`'s CRS and pixel size (nodata as NaN)."""
     source_nodata = dataset.GetRasterBand(band).GetNoDataValue()
@@ -142,8 +163,8 @@ def _warped_vrt(dataset: gdal.Dataset, band: int, match: Grid, resampling: str) 
                            xRes=match.pixel_size[0], yRes=match.pixel_size[1], resampleAlg=resampling,
                            outputType=gdal.GDT_Float32, srcNodata=source_nodata, dstNodata=float("nan"))
     except RuntimeError as error:
-        raise ValueError(f"Cannot warp {dataset.GetDescription()} to the first layer's CRS: {error}. "
-                         f"Reproject it first (Raster > Projections > Warp).") from error
+        raise InputError(f"Cannot warp {dataset.GetDescription()} to the first raster's CRS: {error}. "
+                         f"Reproject it to that CRS first (for example with gdalwarp).") from error
     return [one_band, warped]
 
 
@@ -157,7 +178,7 @@ def read_band(path: str, band: int = 1) -> ElevationRaster:
 def check_output_size(width: int, height: int) -> None:
     for name, value in (("width", width), ("height", height)):
         if not 1 <= value <= MAX_OUTPUT_SIDE:
-            raise ValueError(
+            raise InputError(
                 f"The output {name} must be between 1 and {MAX_OUTPUT_SIDE} pixels (got {value})."
             )
 
@@ -166,53 +187,69 @@ class GeoTiffWriter:
     """Writes a float32 GeoTIFF window by window into a temporary file that becomes the output only on commit().
 
     Used as a context manager: leaving the block without commit() (an error, a cancel) deletes the
-    temporary file, so a failed run never leaves a half-written raster behind.
+    temporary file, so a failed run never leaves a half-written raster behind. A failed write (a full
+    disk, a folder that cannot be written) is an InputError that says so.
     """
 
+    @gdal_raises
     def __init__(self, path: str, width: int, height: int, grid: Grid, metadata: dict, description: str = ""):
         check_output_size(width, height)
-        folder = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(folder):
-            raise ValueError(f"The folder {folder} does not exist; choose an output in an existing folder.")
+        check_output_folder(path)
         self.path = path
-        self._temporary = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:8]}.part.tif")
+        self._temporary = temporary_beside(path, ".part.tif")
+        self._dataset = self._band = None
         options = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "PREDICTOR=3", "BIGTIFF=IF_SAFER"]
-        driver = gdal.GetDriverByName("GTiff")
-        try:
-            self._dataset = driver.Create(self._temporary, width, height, 1, gdal.GDT_Float32, options)
-        except RuntimeError as error:
-            raise ValueError(f"Cannot create {path}: {error}. Check that the folder is writable.") from error
-        self._dataset.SetGeoTransform(grid.geotransform)
-        if grid.crs_wkt:
-            self._dataset.SetProjection(grid.crs_wkt)
-        self._dataset.SetMetadata({key: str(value) for key, value in metadata.items()})
-        band = self._dataset.GetRasterBand(1)
-        band.SetNoDataValue(OUTPUT_NODATA)
-        if description:
-            band.SetDescription(description)
-        self._band = band
+        with self._writing():
+            self._dataset = gdal.GetDriverByName("GTiff").Create(
+                self._temporary, width, height, 1, gdal.GDT_Float32, options)
+            self._dataset.SetGeoTransform(grid.geotransform)
+            if grid.crs_wkt:
+                self._dataset.SetProjection(grid.crs_wkt)
+            self._dataset.SetMetadata({key: str(value) for key, value in metadata.items()})
+            band = self._dataset.GetRasterBand(1)
+            band.SetNoDataValue(OUTPUT_NODATA)
+            if description:
+                band.SetDescription(description)
+            self._band = band
 
+    @contextlib.contextmanager
+    def _writing(self):
+        """GDAL's write errors (RuntimeError) become an InputError about the output, and the writer is discarded."""
+        try:
+            yield
+        except RuntimeError as error:
+            failure = write_failure(self.path, error)  # before discarding: it measures the free space
+            traceback.clear_frames(error.__traceback__)  # they hold the dataset, and so the file, open
+            self.discard()
+            raise failure from error
+
+    @gdal_raises
     def write(self, values: np.ndarray, row: int, col: int) -> None:
         values = np.where(np.isfinite(values), values, OUTPUT_NODATA).astype(np.float32)
-        self._band.WriteArray(values, xoff=col, yoff=row)
+        with self._writing():
+            self._band.WriteArray(values, xoff=col, yoff=row)
 
+    @gdal_raises
     def commit(self) -> None:
-        self._band.ComputeStatistics(False)
-        self._band = None
-        self._dataset.FlushCache()
-        self._dataset = None
+        with self._writing():
+            self._band.ComputeStatistics(False)
+            self._band = None
+            self._dataset.FlushCache()  # every block on disk now, so a full disk fails here and not silently
+            if hasattr(self._dataset, "Close"):  # GDAL 3.8+: errors while closing raise too
+                self._dataset.Close()
+            self._dataset = None
         # Statistics land in a .aux.xml beside the temporary file; keep them with the output.
         aux = self._temporary + ".aux.xml"
-        os.replace(self._temporary, self.path)
+        move_into_place(self._temporary, self.path)
         if os.path.exists(aux):
-            os.replace(aux, self.path + ".aux.xml")
+            move_into_place(aux, self.path + ".aux.xml")
 
     def discard(self) -> None:
-        self._band = None
-        self._dataset = None
+        with quiet_gdal_errors():  # the failure, if any, is already being reported
+            self._band = None
+            self._dataset = None
         for leftover in (self._temporary, self._temporary + ".aux.xml"):
-            if os.path.exists(leftover):
-                os.remove(leftover)
+            remove_quietly(leftover)
 
     def __enter__(self) -> "GeoTiffWriter":
         return self
@@ -220,3 +257,4 @@ class GeoTiffWriter:
     def __exit__(self, exc_type, exc, traceback) -> None:
         if exc_type is not None or self._dataset is not None:
             self.discard()
+

@@ -17,6 +17,8 @@ from . import __version__
 from .checkpoint import load_checkpoint
 from .critic import TURNS, quarter_turns
 from .devices import autocast, resolve_device
+from .errors import InputError
+from .gdal_errors import gdal_raises
 from .models import Discriminator
 from .progress import Reporter
 from .raster_io import GeoTiffWriter, Grid, RasterSource
@@ -52,10 +54,10 @@ def load_critic(path: str, device: str = "cpu", reporter: Reporter = None) -> Re
         network.load_state_dict(checkpoint[scorer])
         relief_scale = float(checkpoint["normalisation"]["relief_scale"])
     except (TypeError, KeyError, RuntimeError) as error:
-        raise ValueError(f"{name} does not match this GeoGAN's discriminator ({error}); "
+        raise InputError(f"{name} does not match this GeoGAN's discriminator ({error}); "
                          f"train the model again with this version.") from error
     if settings.model.minibatch_std_group not in (0, 1, 2, TURNS):
-        raise ValueError(f"{name} groups {settings.model.minibatch_std_group} tiles in its discriminator; "
+        raise InputError(f"{name} groups {settings.model.minibatch_std_group} tiles in its discriminator; "
                          f"realism maps need groups of at most {TURNS}.")
     network = network.to(torch_device, memory_format=torch.channels_last).eval().requires_grad_(False)
     return RealismCritic(network, settings.tile_size, relief_scale, settings.max_nodata_fraction, checkpoint["grid"], scorer, torch_device)
@@ -95,11 +97,15 @@ def _row_of_windows(critic: RealismCritic, values: np.ndarray, cols: list) -> tu
     return kept, window_logits(critic, windows)
 
 
+@gdal_raises
 def _warn_if_other_grid(grid: Grid, model_grid: dict, reporter: Reporter) -> None:
     model_srs, srs = osr.SpatialReference(), osr.SpatialReference()
-    same_crs = (not grid.crs_wkt or not model_grid.get("crs_wkt")
-                or (model_srs.ImportFromWkt(model_grid["crs_wkt"]) == 0 and srs.ImportFromWkt(grid.crs_wkt) == 0
-                    and bool(srs.IsSame(model_srs))))
+    try:
+        same_crs = (not grid.crs_wkt or not model_grid.get("crs_wkt")
+                    or (model_srs.ImportFromWkt(model_grid["crs_wkt"]) == 0 and srs.ImportFromWkt(grid.crs_wkt) == 0
+                        and bool(srs.IsSame(model_srs))))
+    except RuntimeError:  # a CRS GDAL cannot read cannot be shown to match
+        same_crs = False
     pixel = model_grid.get("pixel_size") or grid.pixel_size
     same_pixel = np.allclose(grid.pixel_size, pixel, rtol=0.01)
     if not (same_crs and same_pixel):
@@ -122,7 +128,7 @@ def realism_map_to_geotiff(model_path: str, input_path: str, output_path: str, b
     width, height = grid.width, grid.height
     name = os.path.basename(input_path)
     if width < t or height < t:
-        raise ValueError(f"{name} is {width} x {height} pixels, smaller than the model's {t}-pixel tile; "
+        raise InputError(f"{name} is {width} x {height} pixels, smaller than the model's {t}-pixel tile; "
                          f"choose a larger raster.")
     _warn_if_other_grid(grid, critic.grid, reporter)
     stride = max(1, t // 4)
@@ -152,9 +158,9 @@ def realism_map_to_geotiff(model_path: str, input_path: str, output_path: str, b
             sums[-done:], counts[-done:] = 0.0, 0.0
             reporter.progress(100.0 * (index + 1) / len(rows))
         if not any_valid:
-            raise ValueError(f"{name} holds only nodata (or NaN) in band {band}; choose a raster with elevations.")
+            raise InputError(f"{name} holds only nodata (or NaN) in band {band}; choose a raster with elevations.")
         if not scored:
-            raise ValueError(f"{name} has no {t} x {t} pixel area with at most {critic.max_nodata_fraction:.0%} "
+            raise InputError(f"{name} has no {t} x {t} pixel area with at most {critic.max_nodata_fraction:.0%} "
                              f"nodata, so nothing could be scored; choose a raster with fewer gaps.")
         writer.commit()
     mean = total / scored

@@ -3,13 +3,13 @@
 import base64
 import html
 import io
-import os
-import uuid
 
 import numpy as np
 
 from . import metrics
 from .drainage import CHANNEL_CELLS, EXPONENT_RANGE
+from .errors import InputError
+from .output_files import write_atomically
 from .terrain import hillshade
 
 DESCRIPTOR_LABELS = {"relief": "Relief (m)", "slope": "Slope (degrees)", "curvature": "Curvature, Laplacian (1/m)",
@@ -20,7 +20,7 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError as error:
-        raise ValueError("Reports need matplotlib; install it with: python3 -m pip install --user matplotlib") from error
+        raise InputError("Reports need matplotlib; install it with: python3 -m pip install --user matplotlib") from error
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -179,18 +179,6 @@ def _losses(history: dict) -> str:
     return _png(figure)
 
 
-def _write_atomically(path: str, page: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:8]}.part")
-    try:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(page)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-
-
 def _page(title: str, body: str) -> str:
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -209,7 +197,7 @@ def write_training_report(path: str, history: dict, snapshots: list, real_tiles,
             f'<h2>Losses</h2><img alt="loss curves" src="{_losses(history)}">'
             f"<h2>Samples from fixed noise (EMA generator), hillshaded</h2>"
             f'<img alt="samples during training" src="{_tile_rows(rows, pixel)}">')
-    _write_atomically(path, _page("GeoGAN training report", body))
+    write_atomically(path, _page("GeoGAN training report", body))
 
 
 def write_comparison_report(path: str, real_tiles, synthetic_tiles, pixel, distances: dict, drainage: tuple = None,
@@ -230,4 +218,4 @@ def write_comparison_report(path: str, real_tiles, synthetic_tiles, pixel, dista
             f'<h2>Radially averaged power spectrum</h2><img alt="power spectra" src="{spectra}">')
     if drainage is not None:
         body += _drainage_section(*drainage, pixel, channel_cells)
-    _write_atomically(path, _page("GeoGAN realism report", body))
+    write_atomically(path, _page("GeoGAN realism report", body))

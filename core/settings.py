@@ -8,6 +8,8 @@ full-resolution detail to the upsampled coarse relief. Both use the same ModelCo
 
 from dataclasses import asdict, dataclass, field
 
+from .errors import InputError
+
 
 @dataclass
 class ModelConfig:
@@ -79,25 +81,25 @@ class TrainSettings:
         """Raise ValueError with a sentence a user can act on."""
         factor = max(self.model.upsampling_factor, self.model.downsampling_factor)
         if self.iterations < 1:
-            raise ValueError("The number of iterations must be at least 1 (a few thousand trains a useful model).")
+            raise InputError("The number of iterations must be at least 1 (a few thousand trains a useful model).")
         if self.batch_size < 1:
-            raise ValueError("The batch size must be at least 1 (16 is a good start on a CPU).")
+            raise InputError("The batch size must be at least 1 (16 is a good start on a CPU).")
         if self.tile_size < 2 * factor or self.tile_size % factor:
-            raise ValueError(
+            raise InputError(
                 f"The tile size must be a multiple of {factor} and at least {2 * factor} pixels "
                 f"(got {self.tile_size}); 64 is a good default."
             )
         if self.cascade:
             self._validate_cascade(factor)
         if self.band < 1:
-            raise ValueError(f"Band numbers start at 1 (got {self.band}).")
+            raise InputError(f"Band numbers start at 1 (got {self.band}).")
 
     def _validate_cascade(self, factor: int) -> None:
         if self.coarse_factor not in (2, 4, 8):
-            raise ValueError(f"The coarse factor must be 2, 4 or 8 (got {self.coarse_factor}); 4 is the default.")
+            raise InputError(f"The coarse factor must be 2, 4 or 8 (got {self.coarse_factor}); 4 is the default.")
         if self.coarse_tile_size < 2 * factor or self.coarse_tile_size % factor:
-            raise ValueError(f"The coarse tile size must be a multiple of {factor} and at least {2 * factor} "
+            raise InputError(f"The coarse tile size must be a multiple of {factor} and at least {2 * factor} "
                              f"(got {self.coarse_tile_size}); 32 is the default.")
         if self.tile_size % self.coarse_factor:
-            raise ValueError(f"The tile size must be a multiple of the coarse factor {self.coarse_factor} "
+            raise InputError(f"The tile size must be a multiple of the coarse factor {self.coarse_factor} "
                              f"(got {self.tile_size}).")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import InputError
 from .raster_io import RasterSource
 
 # At most this many candidate tile corners are kept per raster (8 bytes each); on larger rasters the
@@ -90,7 +91,7 @@ class TileSampler:
                  stream: int = 0):
         """`stream` > 0 gives another sequence of tiles (one per training process) with the same normalisation."""
         if not sources:
-            raise ValueError("No input raster was given; choose at least one elevation raster to train on.")
+            raise InputError("No input raster was given; choose at least one elevation raster to train on.")
         self.tile_size = tile_size
         self.sources = []
         self.corners = []  # per raster: (rows, cols) of the top-left corners of usable tiles
@@ -109,16 +110,16 @@ class TileSampler:
         t = self.tile_size
         height, width = source.shape
         if height < t or width < t:
-            raise ValueError(
+            raise InputError(
                 f"{source.name} is {width} x {height} pixels, smaller than the {t}-pixel tile; "
                 f"choose a smaller tile size or a larger raster."
             )
         count_before = stats.count
         rows, cols, stride = usable_corners(source, t, max_nodata_fraction, stats)
         if stats.count == count_before:
-            raise ValueError(f"{source.name} holds only nodata (or NaN) in this band; choose a raster with elevations.")
+            raise InputError(f"{source.name} holds only nodata (or NaN) in this band; choose a raster with elevations.")
         if len(rows) == 0:
-            raise ValueError(
+            raise InputError(
                 f"{source.name} has no {t} x {t} pixel area with less than {max_nodata_fraction:.0%} nodata; "
                 f"choose a smaller tile size or a raster with fewer gaps."
             )
@@ -145,7 +146,7 @@ class TileSampler:
         reliefs = np.stack([self._crop() for _ in range(samples)])
         scale = float(reliefs.std())
         if not scale > 0:
-            raise ValueError("The training rasters are perfectly flat; there is no relief to learn.")
+            raise InputError("The training rasters are perfectly flat; there is no relief to learn.")
         return Normalisation(scale, stats.total / stats.count, stats.minimum, stats.maximum)
 
     def sample(self, batch_size: int) -> np.ndarray:

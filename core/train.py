@@ -28,10 +28,12 @@ from .checkpoint import ARCHITECTURE, SINGLE_STAGE, save_checkpoint
 from .critic import train_realism_critic
 from .devices import autocast, resolve_device, share_cpu_between_processes
 from .distributed import Replicas, join_from_environment
+from .errors import InputError
 from .loader import PrefetchingLoader
 from .losses import consistency_loss, excess_depression_loss, smoothed_depression_depth
 from .models import Discriminator, Generator, RefinementGenerator
 from .monitor import SAMPLES_PER_SNAPSHOT, TrainingMonitor
+from .output_files import check_output_folders
 from .progress import Reporter
 from .raster_io import Grid, RasterSource
 from .settings import TrainSettings
@@ -101,7 +103,7 @@ def _generator_step(generator, discriminator, optimiser, inputs, structure_loss,
 def open_sources(paths: list, band: int, reporter: Reporter) -> list:
     """The training rasters, every one after the first warped on the fly to the first's CRS and pixel size."""
     if not paths:
-        raise ValueError("No input raster was given; choose at least one elevation raster to train on.")
+        raise InputError("No input raster was given; choose at least one elevation raster to train on.")
     first = RasterSource(paths[0], band)
     sources = [first] + [RasterSource(path, band, match=first.grid) for path in paths[1:]]
     for source in sources[1:]:
@@ -128,7 +130,7 @@ def check_raster_sizes(sources: list, settings: TrainSettings) -> None:
     for source in sources:
         height, width = source.shape
         if min(height, width) < side:
-            raise ValueError(
+            raise InputError(
                 f"{source.name} is {width} x {height} pixels; training needs rasters of at least {side} x {side} "
                 f"pixels, because the coarse stage learns {settings.coarse_tile_size}-pixel tiles of the raster "
                 f"averaged over {settings.coarse_factor} x {settings.coarse_factor} pixels (whole catchments). "
@@ -370,6 +372,7 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
     reporter = reporter or Reporter()
     replicas = replicas or Replicas()
     settings.validate()
+    check_output_folders(output_path, report_path)  # refused now, not after hours of training
     device = replicas.device_for(resolve_device(settings.device))
     rasters = open_sources(sources, settings.band, reporter)
     check_raster_sizes(rasters, settings)

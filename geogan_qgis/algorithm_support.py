@@ -46,16 +46,40 @@ def raster_layer_paths(algorithm, parameters, key, context) -> list:
     return paths
 
 
+def _file_of(source: str) -> str:
+    """A comparable form of a file path or GDAL layer source (options after "|" dropped, links resolved)."""
+    return os.path.normcase(os.path.realpath(source.split("|")[0])) if source else ""
+
+
+def refuse_output_over_inputs(outputs: dict, inputs: dict) -> None:
+    """Refuse an output that is one of the inputs, or another output: it would be overwritten while in use.
+
+    outputs: {parameter name: path}; inputs: {parameter name: path or list of paths}; empty paths are ignored."""
+    taken = [(key, _file_of(path)) for key, given in inputs.items()
+             for path in (given if isinstance(given, (list, tuple)) else [given]) if path]
+    for key, path in outputs.items():
+        target = _file_of(path)
+        clash = next((other for other, used in taken if target and used == target), None)
+        if clash is not None:
+            raise QgsProcessingException(
+                f"{key} is the same file as {clash} ({path}); GeoGAN never writes over a file it reads or writes "
+                f"in the same run. Choose another file for {key}.")
+        taken.append((key, target))
+
+
 @contextlib.contextmanager
 def core_errors(cancel_message: str):
-    """Turn the core's ValueErrors and cancellation into QgsProcessingException sentences."""
+    """Turn the core's InputErrors and cancellation into QgsProcessingException sentences.
+
+    Any other exception is a bug: it goes on, and Processing logs it with its traceback."""
+    from .core.errors import InputError
     from .core.progress import Cancelled
 
     try:
         yield
     except Cancelled as error:
         raise QgsProcessingException(cancel_message) from error
-    except ValueError as error:
+    except InputError as error:
         raise QgsProcessingException(str(error)) from error
 
 

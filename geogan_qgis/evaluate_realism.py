@@ -9,7 +9,7 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from .algorithm_support import GeoGanAlgorithm, core_errors, raster_layer_paths, reporter_for
+from .algorithm_support import GeoGanAlgorithm, core_errors, raster_layer_paths, refuse_output_over_inputs, reporter_for
 from .compat import INTEGER_NUMBER, RASTER_LAYER
 from .dependencies import require_scipy
 
@@ -99,6 +99,8 @@ class EvaluateRealismAlgorithm(GeoGanAlgorithm):
         real = raster_layer_paths(self, parameters, self.REAL_LAYERS, context)
         synthetic = raster_layer_paths(self, parameters, self.SYNTHETIC_LAYERS, context)
         report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
+        refuse_output_over_inputs({self.OUTPUT_REPORT: report},
+                                  {self.REAL_LAYERS: real, self.SYNTHETIC_LAYERS: synthetic})
         with core_errors("Evaluation was cancelled; no report was written."):
             results = evaluate(real, synthetic, band=self.parameterAsInt(parameters, self.BAND, context),
                                tile_size=self.parameterAsInt(parameters, self.TILE_SIZE, context),

@@ -12,7 +12,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, reporter_for
+from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, refuse_output_over_inputs, reporter_for
 from .compat import FILE_BEHAVIOUR, INTEGER_NUMBER, mark_advanced
 from .dependencies import require_torch
 from .layers import SyntheticDemStyler, style_synthetic_dem, write_style_beside
@@ -126,6 +126,8 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
             raise QgsProcessingException(f"GeoGAN writes GeoTIFF; choose an output ending in .tif (got {output_path}).")
         seed = self.parameterAsInt(parameters, self.SEED, context)
         extent, extent_crs = self._extent(parameters, context)
+        reference = self._reference(parameters, context)
+        refuse_output_over_inputs({self.OUTPUT: output_path}, {self.MODEL: model_path, self.REFERENCE_LAYER: reference})
         with core_errors("Generation was cancelled; no raster was written."):
             summary = generate_to_geotiff(
                 model_path, output_path, seed,
@@ -133,7 +135,7 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
                 height=self._size(parameters, self.HEIGHT, context) or 0,
                 device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)],
                 reporter=reporter_for(feedback),
-                extent=extent, extent_crs=extent_crs, reference=self._reference(parameters, context),
+                extent=extent, extent_crs=extent_crs, reference=reference,
             )
         feedback.pushInfo(f"Wrote a {summary['width']} x {summary['height']} synthetic DEM (seed {seed}).")
         write_style_beside(output_path, style_synthetic_dem, feedback)

@@ -12,7 +12,7 @@ from qgis.core import (
     QgsRasterLayer,
 )
 
-from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, reporter_for
+from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, refuse_output_over_inputs, reporter_for
 from .compat import FILE_BEHAVIOUR, mark_advanced
 from .dependencies import require_torch
 from .layers import REALISM_LAYER_NAME, RealismMapStyler, style_realism_map, write_style_beside
@@ -76,6 +76,7 @@ class RealismMapAlgorithm(GeoGanAlgorithm):
         output_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if os.path.splitext(output_path)[1].lower() not in (".tif", ".tiff"):
             raise QgsProcessingException(f"GeoGAN writes GeoTIFF; choose an output ending in .tif (got {output_path}).")
+        refuse_output_over_inputs({self.OUTPUT: output_path}, {self.MODEL: model_path, self.INPUT: input_path})
         with core_errors("The realism map was cancelled; no raster was written."):
             summary = realism_map_to_geotiff(
                 model_path, input_path, output_path, band=self.parameterAsInt(parameters, self.BAND, context),

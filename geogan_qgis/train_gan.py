@@ -9,7 +9,8 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, raster_layer_paths, reporter_for
+from .algorithm_support import (DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, raster_layer_paths,
+                                refuse_output_over_inputs, reporter_for)
 from .compat import INTEGER_NUMBER, RASTER_LAYER, mark_advanced
 from .core.settings import TrainSettings
 from .dependencies import require_torch
@@ -107,6 +108,8 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
         output_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         settings = self.training_settings(parameters, context)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context) or None
+        refuse_output_over_inputs({self.OUTPUT_MODEL: output_path, self.OUTPUT_REPORT: report_path},
+                                  {self.INPUT_LAYERS: paths})
         with core_errors("Training was cancelled; no model was written."):
             result = train(paths, output_path, settings, reporter_for(feedback), report_path=report_path)
         results = {
