@@ -26,9 +26,12 @@ NewsFeed\\httpsfeedqgisorg\\disabled=true
 QGIS_TIMEOUT_S = 90  # QGIS starts, opens five dialogs and quits in about 10 s; the session's own watchdog is 45 s
 
 
-def start_qgis(profiles_root, result_path, screenshots_dir) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("QGIS_")}  # no extra plugin paths
-    env.update(QT_QPA_PLATFORM="xcb", GEOGAN_DESKTOP_RESULT=str(result_path), GEOGAN_SCREENSHOTS=str(screenshots_dir))
+def start_qgis(profiles_root, home, result_path, screenshots_dir) -> subprocess.CompletedProcess:
+    # No QGIS_PLUGINPATH and the like from the caller; an empty HOME, so that no ~/.qgis2 of the user makes QGIS
+    # offer its settings-migration dialog on this first start.
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("QGIS_", "XDG_"))}
+    env.update(HOME=str(home), QT_QPA_PLATFORM="xcb", GEOGAN_DESKTOP_RESULT=str(result_path),
+               GEOGAN_SCREENSHOTS=str(screenshots_dir))
     command = ["xvfb-run", "-a", "-s", "-screen 0 1280x900x24", "qgis", "--profiles-path", str(profiles_root),
                "--nologo", "--noversioncheck", "--code", SESSION_SCRIPT]
     try:
@@ -61,7 +64,9 @@ def test_qgis_desktop_shows_every_geogan_dialog_menu_entry_and_button(tmp_path):
     screenshots.mkdir()
     result_path = tmp_path / "result.json"
 
-    done = start_qgis(profiles_root, result_path, screenshots)
+    home = tmp_path / "home"
+    home.mkdir()
+    done = start_qgis(profiles_root, home, result_path, screenshots)
     log = f"exit code {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     assert result_path.exists(), f"the session script never reported back: {log}"
     result = json.loads(result_path.read_text())
