@@ -21,6 +21,8 @@ class GeoGanPlugin:
         self.provider = None
         self.toolbar = None
         self.actions = []  # every QAction this plugin added, removed again by unload()
+        self.training_hub = None  # trainings report to it while the desktop GUI is loaded
+        self.monitor_dock = None  # the training monitor, made when first shown
 
     @staticmethod
     def tr(text: str) -> str:  # noqa: N802
@@ -34,6 +36,10 @@ class GeoGanPlugin:
 
     def initGui(self):  # noqa: N802
         self.initProcessing()
+        from .training_hub import install_training_hub
+
+        self.training_hub = install_training_hub()
+        self.training_hub.started.connect(lambda _run: self.show_training_monitor())  # every desktop training
         self.toolbar = self.iface.addToolBar(self.tr("GeoGAN"))
         self.toolbar.setObjectName(TOOLBAR_OBJECT_NAME)
         for algorithm_name in MENU_ALGORITHMS:
@@ -44,7 +50,7 @@ class GeoGanPlugin:
 
     def extra_actions(self) -> list:
         """(label, callback) of menu entries after the algorithms' (tools such as an installer or diagnostics)."""
-        return []
+        return [(self.tr("Training monitor"), lambda _checked=False: self.show_training_monitor())]
 
     def add_action(self, label: str, icon, callback, on_toolbar: bool = False) -> QAction:
         """Add a menu entry (and, if asked, a toolbar button) that unload() removes again."""
@@ -69,7 +75,30 @@ class GeoGanPlugin:
 
         processing.execAlgorithmDialog(f"geogan:{algorithm_name}")
 
+    def show_training_monitor(self) -> None:
+        """Show the training monitor dock, following the latest training."""
+        from qgis.PyQt.QtCore import Qt
+
+        from .monitor_dock import TrainingMonitorDock
+
+        if self.monitor_dock is None:
+            self.monitor_dock = TrainingMonitorDock(self.training_hub, self.iface.mainWindow())
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.monitor_dock)
+        self.monitor_dock.show()
+        self.monitor_dock.raise_()
+
     def unload(self):
+        remove_translator(self.translator)
+        self.translator = None
+        if self.monitor_dock is not None:
+            self.iface.removeDockWidget(self.monitor_dock)
+            self.monitor_dock.deleteLater()
+            self.monitor_dock = None
+        if self.training_hub is not None:
+            from .training_hub import remove_training_hub
+
+            remove_training_hub()
+            self.training_hub = None
         for action in self.actions:
             self.iface.removePluginRasterMenu(MENU, action)
             action.deleteLater()

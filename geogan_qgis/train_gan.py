@@ -14,6 +14,7 @@ from .algorithm_support import (DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, ra
 from .compat import INTEGER_NUMBER, RASTER_LAYER, mark_advanced
 from .core.settings import TrainSettings
 from .dependencies import require_torch
+from .training_hub import monitored_training
 
 
 class TrainGanAlgorithm(GeoGanAlgorithm):
@@ -110,8 +111,10 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context) or None
         refuse_output_over_inputs({self.OUTPUT_MODEL: output_path, self.OUTPUT_REPORT: report_path},
                                   {self.INPUT_LAYERS: paths})
-        with core_errors("Training was cancelled; no model was written."):
-            result = train(paths, output_path, settings, reporter_for(feedback), report_path=report_path)
+        # The desktop's training monitor hears of this run through the plugin's hub (when there is one).
+        monitored = monitored_training(reporter_for(feedback), feedback, output_path, settings.device, paths[0])
+        with core_errors("Training was cancelled; no model was written."), monitored as reporter:
+            result = train(paths, output_path, settings, reporter, report_path=report_path)
         results = {
             self.OUTPUT_MODEL: output_path,
             self.GENERATOR_LOSS: result.generator_loss,
