@@ -11,7 +11,7 @@ PLUGIN_SOURCES := $(shell find geogan_qgis core resources -type f -not -path '*/
 export QT_QPA_PLATFORM := offscreen
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup system-packages demo test package install uninstall screenshots bench clean
+.PHONY: setup system-packages demo test test-matrix package install uninstall screenshots bench clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -53,6 +53,13 @@ demo: setup package
 
 test: setup package
 	$(PYTHON) -m pytest
+
+# The test suite on a clone of the committed HEAD in chroots of Debian 13 and unstable, with Debian's own QGIS,
+# numpy 2 and python3-torch (issue 13); needs root. The chroot bases are built once under /tmp/geogan-matrix.
+# Another set: make test-matrix MATRIX_DISTS="bookworm trixie sid" (bookworm runs `make test` as it is).
+MATRIX_DISTS ?= trixie sid
+test-matrix:
+	MATRIX_DISTS="$(MATRIX_DISTS)" scripts/test_matrix.sh
 
 # GRASS GIS for the r.surf.fractal baseline of the realism and landscape benchmarks; installed only by `make bench`.
 # Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--quick" or BENCH_ARGS="--model my.pt".

@@ -1,6 +1,7 @@
 """Checks that PyTorch and scipy are importable, and says exactly how to install them when they are not."""
 
 import os
+import re
 import sys
 
 from qgis.core import QgsProcessingException
@@ -26,11 +27,30 @@ def install_hint() -> str:
     )
 
 
-def require_torch() -> None:
+# The oldest PyTorch GeoGAN supports (README, metadata.txt). Debian 12's python3-torch, 1.13.1, is older: its
+# weights-only loader and numpy-1-only builds are not what GeoGAN is tested with (2.6, 2.13 and 2.14 are).
+MINIMUM_TORCH = (2, 1)
+
+
+def _installed_torch_version() -> str:
+    import torch
+
+    return f"{torch.__version__} (in {os.path.dirname(os.path.dirname(torch.__file__))})"
+
+
+def require_torch(installed_version=_installed_torch_version) -> None:
+    """PyTorch importable and new enough; `installed_version` (a function, for tests) gives its version."""
     try:
-        import torch  # noqa: F401
+        version = installed_version()
     except ImportError as error:
         raise QgsProcessingException(install_hint()) from error
+    numbers = tuple(int(number) for number in re.findall(r"\d+", version.split("+")[0])[:2])
+    if numbers < MINIMUM_TORCH:
+        minimum = ".".join(map(str, MINIMUM_TORCH))
+        raise QgsProcessingException(
+            f"GeoGAN needs PyTorch {minimum} or newer, but the Python of QGIS imports PyTorch {version}. Remove "
+            f"that one (Debian 12's python3-torch is 1.13.1: sudo apt remove python3-torch), install PyTorch "
+            f"{minimum} or newer for QGIS's Python, then restart QGIS.")
 
 
 def require_scipy() -> None:
