@@ -1,6 +1,6 @@
 """The real QGIS desktop, under Xvfb, with the plugin installed into a throwaway profile: every GeoGAN dialog
-opens with a widget for each parameter, the Raster > GeoGAN menu and the toolbar hold every algorithm, and
-screenshots are taken (GEOGAN_UPDATE_SCREENSHOTS=1, or `make screenshots`, copies them to docs/screenshots)."""
+opens with a widget for each parameter, the Raster > GeoGAN menu and the toolbar hold every algorithm, the
+training monitor dock opens, and screenshots are taken (GEOGAN_UPDATE_SCREENSHOTS=1, or `make screenshots`, copies them to docs/screenshots)."""
 
 import json
 import os
@@ -88,6 +88,8 @@ def test_qgis_desktop_shows_every_geogan_dialog_menu_entry_and_button(tmp_path):
             assert os.path.isfile(help_page)
     for picture in (result["menu_screenshot"], result["toolbox_screenshot"]):
         assert looks_like_a_picture(picture), picture
+    if os.path.exists(os.path.join(ROOT, "geogan_qgis", "monitor_dock.py")):  # the training monitor (issue 9)
+        assert result["monitor_dock"]["visible"] and looks_like_a_picture(result["monitor_dock"]["screenshot"])
 
     if os.environ.get("GEOGAN_UPDATE_SCREENSHOTS"):
         os.makedirs(DOCS_SCREENSHOTS, exist_ok=True)

@@ -103,6 +103,19 @@ def screenshot_toolbox() -> str:
     return save(toolbox, "processing_toolbox")
 
 
+def screenshot_monitor_dock():
+    """Open the training monitor as its menu entry does; None where this plugin version has no monitor."""
+    plugin = plugins["geogan_qgis"]
+    if not hasattr(plugin, "show_training_monitor"):
+        return None
+    plugin.show_training_monitor()
+    dock = plugin.monitor_dock
+    dock.setFloating(True)
+    dock.resize(520, 480)
+    settle(10)
+    return {"visible": dock.isVisible(), "screenshot": save(dock, "monitor_dock_in_qgis")}
+
+
 def run() -> None:
     result = {"plugin_loaded": "geogan_qgis" in plugins}
     try:
@@ -118,6 +131,7 @@ def run() -> None:
         result["dialogs"] = {a.id(): inspect_dialog(a) for a in provider.algorithms()}
         result["menu_screenshot"] = screenshot_main_window_with_menu()
         result["toolbox_screenshot"] = screenshot_toolbox()
+        result["monitor_dock"] = screenshot_monitor_dock()
     except Exception:  # noqa: BLE001 (the test reads the traceback from the result)
         result["error"] = traceback.format_exc()
     with open(RESULT_PATH, "w", encoding="utf-8") as out:
