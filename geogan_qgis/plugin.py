@@ -1,12 +1,14 @@
 """The plugin object QGIS loads: registers the provider and, in the desktop, a GeoGAN menu and toolbar."""
 
+import os
+
 from qgis.core import QgsApplication
 from qgis.PyQt.QtWidgets import QAction
 
 from .algorithm_support import plugin_icon
 from .icons_and_help import algorithm_icon
 from .provider import GeoGanProvider
-from .translation import translate
+from .translation import install_translator, remove_translator, translate
 
 # The submenu of Raster, and the toolbar's object name (QGIS saves toolbar positions under it).
 MENU = "&GeoGAN"
@@ -21,6 +23,7 @@ class GeoGanPlugin:
         self.provider = None
         self.toolbar = None
         self.actions = []  # every QAction this plugin added, removed again by unload()
+        self.translator = install_translator(os.path.join(os.path.dirname(__file__), "i18n"))
         self.training_hub = None  # trainings report to it while the desktop GUI is loaded
         self.monitor_dock = None  # the training monitor, made when first shown
 
