@@ -241,8 +241,9 @@ class TrainingMonitorDock(QgsDockWidget):
             "completed": self.tr("Training finished at step {step}: model written to {name}."),
             "cancelled": self.tr("Training cancelled at step {step}: the model learned so far is kept in {name}; "
                                  "train again with it as the model to continue."),
-        }.get(run.outcome, self.tr("Training stopped without a model (failed, or cancelled before its first "
-                                   "step); the Processing log says why."))
+            "stopped": self.tr("Training cancelled at step {step}; nothing was written (a training cancelled "
+                               "before its first step, or a two-stage one, keeps no model)."),
+        }.get(run.outcome, self.tr("Training failed at step {step}; the Processing log says why."))
         self.status_label.setText(text.format(step=step, name=name))
 
     def cancel_training(self) -> None:

@@ -39,7 +39,9 @@ class TrainingRun:
     feedback: object  # the run's QgsProcessingFeedback: cancel() stops it (thread-safe); None once finished
     statuses: list = field(default_factory=list)  # core.progress.TrainingStatus, oldest first
     snapshot: SampleSnapshot = None  # the latest
-    outcome: str = ""  # "" while running, then "completed", "cancelled" (model kept) or "failed"
+    # "" while running, then "completed", "cancelled" (the model so far kept), "stopped" (cancelled, nothing
+    # written: before the first step, or a two-stage training) or "failed"
+    outcome: str = ""
 
     @property
     def running(self) -> bool:
@@ -149,8 +151,8 @@ def _device_name(requested: str) -> str:
 def monitored_training(reporter, feedback, model_path: str, device: str, first_raster: str):
     """Yield `reporter` extended to emit the hub's signals for this training; unchanged when there is no hub.
 
-    Runs in the algorithm's thread. On exit the hub hears "completed", or "cancelled" when the user cancelled
-    and the training still returned (its model is kept), or "failed" when it raised."""
+    Runs in the algorithm's thread. On exit the hub hears the run's outcome (see TrainingRun.outcome): a training
+    the user cancelled that still returns has kept its model; one that raises has not."""
     hub = current_training_hub()
     if hub is None:
         yield reporter
@@ -177,9 +179,11 @@ def monitored_training(reporter, feedback, model_path: str, device: str, first_r
         emit(hub.samples, run_id, SampleSnapshot(step, hillshade_images(relief, pixel), np.array(relief)))
 
     emit(hub.started, TrainingRun(run_id, model_path, _device_name(device), feedback))
-    outcome = "failed"
+    returned = False
     try:
         yield replace(reporter, status=on_status, samples=on_samples)
-        outcome = "cancelled" if feedback.isCanceled() else "completed"
+        returned = True
     finally:
+        cancelled = feedback.isCanceled()
+        outcome = ("cancelled" if cancelled else "completed") if returned else ("stopped" if cancelled else "failed")
         emit(hub.finished, run_id, outcome)

@@ -1,6 +1,7 @@
 """The training monitor: a hub hears real trainings through Qt signals, the dock plots them, cancels them and
 reopens a finished model's loss history; the plugin's menu opens it and a training opens it by itself."""
 
+import contextlib
 import os
 
 import pytest
@@ -83,6 +84,31 @@ def test_cancel_button_stops_a_task_and_the_model_is_kept(hub, dock, sample_dem,
     assert delivered_on and all(delivered_on)  # emitted in the task's thread, received on the main thread
     checkpoint = load_checkpoint(model)
     assert checkpoint["completed"] is False and 0 < checkpoint["iterations_done"] < 200
+
+
+def test_each_way_a_training_ends_is_told_and_without_a_hub_nothing_is(geogan_plugin, sample_dem):
+    from geogan_qgis.core.progress import Reporter
+    from geogan_qgis.training_hub import install_training_hub, monitored_training, remove_training_hub
+
+    reporter = Reporter()
+    with monitored_training(reporter, QgsProcessingFeedback(), "/tmp/m.pt", "cpu", sample_dem) as given:
+        assert given is reporter  # no hub (qgis_process, scripts): the reporter as it was
+    hub = install_training_hub()
+    try:
+        outcomes = []
+        hub.finished.connect(lambda _run_id, outcome: outcomes.append(outcome))
+        for cancel, fail in ((False, False), (True, False), (True, True), (False, True)):
+            feedback = QgsProcessingFeedback()
+            with pytest.raises(RuntimeError) if fail else contextlib.nullcontext():
+                with monitored_training(reporter, feedback, "/tmp/m.pt", "cpu", sample_dem):
+                    if cancel:
+                        feedback.cancel()
+                    if fail:
+                        raise RuntimeError("broken")
+        assert outcomes == ["completed", "cancelled", "stopped", "failed"]
+        assert hub.latest.feedback is None and not hub.latest.cancel()  # a finished run cannot be cancelled
+    finally:
+        remove_training_hub()
 
 
 def test_dock_reopens_a_models_history(dock, trained_model, tmp_path):
