@@ -44,9 +44,10 @@ install:
 uninstall:
 	$(SYSTEM_PYTHON) scripts/install_plugin.py uninstall --profile "$(QGIS_PROFILE_DIR)"
 
-# Retakes docs/screenshots/*.png in the real QGIS desktop under Xvfb (the test that checks the dialogs).
+# Retakes docs/screenshots/*.png in the real QGIS desktop under Xvfb (the test that checks the dialogs), and the
+# training monitor's mid-training picture (tests/test_monitor_dock.py).
 screenshots: setup
-	GEOGAN_UPDATE_SCREENSHOTS=1 $(PYTHON) -m pytest -q tests/test_desktop.py
+	GEOGAN_UPDATE_SCREENSHOTS=1 $(PYTHON) -m pytest -q tests/test_desktop.py tests/test_monitor_dock.py
 
 demo: setup package
 	$(PYTHON) scripts/demo.py --output demo_output
