@@ -20,7 +20,11 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError as error:
-        raise InputError("Reports need matplotlib; install it with: python3 -m pip install --user matplotlib") from error
+        raise InputError("Reports need matplotlib, which this Python cannot import. Install it without changing the "
+                         f"numpy this Python has ({np.__version__}): with the system's package manager (Debian/Ubuntu: "
+                         "sudo apt install python3-matplotlib) or GeoGAN's installer, or with pip and the constraint "
+                         f'"numpy=={np.__version__}"; not with pip install --user, which an externally managed Python '
+                         "refuses and which can put another numpy in front of this one") from error
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

@@ -1,30 +1,64 @@
-"""Checks that PyTorch and scipy are importable, and says exactly how to install them when they are not."""
+"""Checks that PyTorch and scipy are importable, and says how to install them in a way that works here.
+
+Every hint points at GeoGAN's installer (the menu entry, or the same installer run from a terminal), which puts
+packages into a folder of the QGIS profile under constraints that keep QGIS's own packages as they are. None
+suggests `pip install --user`: an "externally managed" Python (Debian 12, Ubuntu 23.04+) refuses it, and
+elsewhere it can put a numpy 2 in front of the numpy QGIS's GDAL was built with.
+"""
 
 import os
 import re
+import shutil
+import subprocess
 import sys
 
 from qgis.core import QgsProcessingException
 
-TORCH_REQUIREMENT = "torch>=2.1"
+from .torch_installer import (TORCH_REQUIREMENT, command_line, is_externally_managed, packages_folder,  # noqa: F401
+                              qgis_python_executable)
+
+INSTALLER_MENU = "Raster > GeoGAN > Install PyTorch…"
+# Debian/Ubuntu packages built against the system's numpy, the safest source there.
+DEBIAN_PACKAGES = {"scipy": "python3-scipy", "matplotlib": "python3-matplotlib"}
 
 
-def qgis_python_executable() -> str:
-    """The Python that QGIS runs (sys.executable is the QGIS program itself on Windows and macOS)."""
-    for candidate in (os.path.join(sys.exec_prefix, "bin", "python3"), os.path.join(sys.exec_prefix, "python.exe"),
-                      os.path.join(sys.exec_prefix, "python3.exe")):
-        if os.path.isfile(candidate):
-            return candidate
-    return sys.executable or "python3"
+def _settings_dir() -> str:
+    from qgis.core import QgsApplication
+
+    return QgsApplication.qgisSettingsDirPath()
 
 
-def install_hint() -> str:
+def installer_command(settings_dir: str = None) -> str:
+    """The terminal command that runs GeoGAN's installer with QGIS's Python into the plugin's folder."""
+    arguments = command_line(qgis_python_executable(), packages_folder(settings_dir or _settings_dir()))
+    return subprocess.list2cmdline(arguments) if os.name == "nt" else " ".join(_quote(a) for a in arguments)
+
+
+def _quote(argument: str) -> str:
+    import shlex
+
+    return shlex.quote(argument)
+
+
+def install_hint(settings_dir: str = None) -> str:
     python = qgis_python_executable()
-    return (
-        f"GeoGAN needs PyTorch, which the Python of QGIS ({python}, version {sys.version.split()[0]}) cannot import. "
-        f'Install it into that Python with:  "{python}" -m pip install --user "{TORCH_REQUIREMENT}"  '
-        f"(on Windows, run it from the OSGeo4W Shell), then restart QGIS."
-    )
+    return (f"GeoGAN needs PyTorch ({TORCH_REQUIREMENT}), which the Python of QGIS ({python}, version "
+            f"{sys.version.split()[0]}) cannot import. In QGIS choose {INSTALLER_MENU}, or run in a terminal:  "
+            f"{installer_command(settings_dir)}  (it installs into the QGIS profile and changes none of QGIS's "
+            f"packages), then restart QGIS.")
+
+
+def optional_package_hint(module: str, purpose: str, settings_dir: str = None) -> str:
+    """How to get scipy or matplotlib: the distribution's package on Debian-like systems, else the installer
+    (which adds the optional packages QGIS's Python lacks, under the same constraints)."""
+    python = qgis_python_executable()
+    text = f"GeoGAN's {purpose} need {module}, which the Python of QGIS ({python}) cannot import. "
+    if module in DEBIAN_PACKAGES and (is_externally_managed() or shutil.which("apt")) and sys.platform.startswith("linux"):
+        text += f"On Debian/Ubuntu install it with:  sudo apt install {DEBIAN_PACKAGES[module]}  ; otherwise c"
+    else:
+        text += "C"
+    return text + (f"hoose {INSTALLER_MENU} (it adds {module} too), or run in a terminal:  "
+                   f"{installer_command(settings_dir)}  then restart QGIS.")
 
 
 # The oldest PyTorch GeoGAN supports (README, metadata.txt). Debian 12's python3-torch, 1.13.1, is older: its
@@ -58,8 +92,12 @@ def require_scipy() -> None:
     try:
         import scipy.sparse.csgraph  # noqa: F401
     except ImportError as error:
-        python = qgis_python_executable()
-        raise QgsProcessingException(
-            f"GeoGAN's drainage measures need scipy, which the Python of QGIS ({python}) cannot import. On "
-            f"Debian/Ubuntu install it with:  sudo apt install python3-scipy  (elsewhere:  \"{python}\" -m pip "
-            f"install --user scipy), then restart QGIS.") from error
+        raise QgsProcessingException(optional_package_hint("scipy", "drainage measures")) from error
+
+
+def require_matplotlib() -> None:
+    """matplotlib draws the HTML reports; call before writing one."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as error:
+        raise QgsProcessingException(optional_package_hint("matplotlib", "HTML reports")) from error

@@ -50,10 +50,24 @@ class GeoGanPlugin:
                             lambda _checked=False, name=algorithm_name: self.open_dialog(name), on_toolbar=True)
         for label, callback in self.extra_actions():
             self.add_action(label, plugin_icon(), callback)
+        from .installer_dialog import show_missing_torch_message
+
+        show_missing_torch_message(self.iface, self.open_installer)
 
     def extra_actions(self) -> list:
         """(label, callback) of menu entries after the algorithms' (tools such as an installer or diagnostics)."""
-        return [(self.tr("Training monitor"), lambda _checked=False: self.show_training_monitor())]
+        return [(self.tr("Training monitor"), lambda _checked=False: self.show_training_monitor()),
+                (self.tr("Install PyTorch…"), self.open_installer), (self.tr("Diagnostics…"), self.open_diagnostics)]
+
+    def open_installer(self, _checked=False):
+        from .installer_dialog import open_installer
+
+        self.installer_dialog = open_installer(self.iface)  # kept: a dialog without a reference is deleted
+
+    def open_diagnostics(self, _checked=False):
+        from .diagnostics import open_diagnostics
+
+        self.diagnostics_dialog = open_diagnostics(self.iface)
 
     def add_action(self, label: str, icon, callback, on_toolbar: bool = False) -> QAction:
         """Add a menu entry (and, if asked, a toolbar button) that unload() removes again."""

@@ -22,7 +22,7 @@ def test_provider_and_algorithms_are_registered(geogan_plugin):
     assert [p.name() for p in train.parameterDefinitions()] == [
         "INPUT_LAYERS", "BAND", "TILE_SIZE", "ITERATIONS", "BATCH_SIZE", "DEVICE", "SEED", "CASCADE", "OUTPUT_MODEL",
         "OUTPUT_REPORT"]
-    assert train.parameterDefinition("DEVICE").options() == ["auto", "cpu", "cuda"]
+    assert train.parameterDefinition("DEVICE").options() == ["auto", "cpu", "cuda", "mps"]
     assert {o.name() for o in train.outputDefinitions()} >= {"OUTPUT_MODEL", "GENERATOR_LOSS", "DISCRIMINATOR_LOSS"}
     generate = algorithms["geogan:generatedem"]
     assert [p.name() for p in generate.parameterDefinitions()] == [
@@ -120,5 +120,5 @@ def test_plugin_loads_without_torch_and_says_how_to_install_it(plugin_parent_dir
                           capture_output=True, text=True, env=env, timeout=120)
     assert ("ALGORITHMS ['geogan:Synthetic terrain from a DEM (example model)', 'geogan:evaluate', "
             "'geogan:generatedem', 'geogan:realismmap', 'geogan:traingan']") in done.stdout, done.stderr
-    assert "REFUSED GeoGAN needs PyTorch" in done.stdout and "-m pip install" in done.stdout, done.stdout
+    assert "REFUSED GeoGAN needs PyTorch" in done.stdout and "torch_installer.py install" in done.stdout, done.stdout
     assert not (tmp_path / "m.pt").exists()
