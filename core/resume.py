@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import torch
 
 from .checkpoint import ARCHITECTURE, load_checkpoint
+from .errors import InputError
 from .settings import TrainSettings
 from .tiles import Normalisation
 
@@ -49,10 +50,10 @@ def load_resume_point(path: str, device: str = "cpu") -> ResumePoint:
     checkpoint = load_checkpoint(path, device)
     name = os.path.basename(path)
     if checkpoint.get("architecture") == ARCHITECTURE:
-        raise ValueError(f"{name} is a two-stage (cascade) model; continuing a cascade's training is not supported. "
+        raise InputError(f"{name} is a two-stage (cascade) model; continuing a cascade's training is not supported. "
                          f"Train a new model with more iterations instead.")
     if "training_state" not in checkpoint:
-        raise ValueError(f"{name} was written by an earlier GeoGAN that did not keep its training state: it still "
+        raise InputError(f"{name} was written by an earlier GeoGAN that did not keep its training state: it still "
                          f"generates terrain, but its training cannot be continued. Train a new model instead.")
     state = checkpoint["training_state"]
     fields = Normalisation.__dataclass_fields__

@@ -46,6 +46,8 @@ class TrainSettings:
     r1_every: int = 4
     ema_half_life_tiles: int = 5000
     max_nodata_fraction: float = 0.01
+    # How often a single GAN's training saves the model so far (minutes), so a crash loses little.
+    checkpoint_minutes: float = 10.0
     # Two-stage coarse-to-fine training. Off by default: on the sample DEM it halves the closed depressions
     # but a classifier tells its terrain from real terrain more easily than the single GAN's (bench/RESULTS.md).
     cascade: bool = False

@@ -16,7 +16,7 @@ import copy
 import platform
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -26,7 +26,7 @@ from . import __version__
 from .cascade import CoarseUnits, cascade_samples, stage_seed
 from .checkpoint import ARCHITECTURE, SINGLE_STAGE, save_checkpoint
 from .critic import train_realism_critic
-from .devices import autocast, resolve_device, share_cpu_between_processes
+from .devices import DEVICE_CHOICES, autocast, describe_device, resolve_device, share_cpu_between_processes
 from .distributed import Replicas, join_from_environment
 from .errors import InputError
 from .loader import PrefetchingLoader
@@ -34,8 +34,9 @@ from .losses import consistency_loss, excess_depression_loss, smoothed_depressio
 from .models import Discriminator, Generator, RefinementGenerator
 from .monitor import SAMPLES_PER_SNAPSHOT, TrainingMonitor
 from .output_files import check_output_folders
-from .progress import Reporter
+from .progress import STATUS_SECONDS, Cancelled, Reporter, TrainingStatus, duration_text
 from .raster_io import Grid, RasterSource
+from .resume import ResumePoint, cpu_state, load_resume_point, training_state
 from .settings import TrainSettings
 from .tiles import TileSampler
 
@@ -45,8 +46,9 @@ class TrainResult:
     checkpoint_path: str
     generator_loss: float
     discriminator_loss: float
-    iterations: int
+    iterations: int  # steps done, counting those of the training it continues
     seconds: float
+    cancelled: bool = False  # stopped early: the model holds what was learned so far
 
 
 def library_versions() -> dict:
@@ -154,6 +156,9 @@ class StageResult:
     history: dict
     seconds: float
     real_depth: float  # mean closed-depression depth of real tiles, normalised relief
+    steps_done: int  # with the steps of the training it continues
+    cancelled: bool  # stopped early by the user: the networks hold what was learned so far
+    state: dict  # core.resume.training_state: what continuing this training needs
 
 
 class _Noise:
@@ -171,72 +176,128 @@ class _Noise:
                            device=self.device).contiguous(memory_format=torch.channels_last)
 
 
+class _StatusLines:
+    """Log lines with the losses, speed and time left: every 5 % of the steps, and at least every STATUS_SECONDS."""
+
+    def __init__(self, name: str, first_step: int, steps: int, tiles_per_step: int, reporter: Reporter):
+        self.name, self.first_step, self.steps, self.tiles_per_step = name, first_step, steps, tiles_per_step
+        self.reporter = reporter
+        self.every = max(1, steps // 20)
+        self.started = self.last = time.perf_counter()
+        self.losses = []  # (discriminator, generator, structure) since the last line
+
+    def after_step(self, step: int, losses: tuple) -> None:
+        """`step`: steps done, counting those of the training this run continues."""
+        self.losses.append(losses)
+        now, done = time.perf_counter(), step - self.first_step
+        if done % self.every and now - self.last < STATUS_SECONDS and done < self.steps:
+            return
+        elapsed = now - self.started
+        mean_d, mean_g, mean_s = np.mean(self.losses, axis=0)
+        # A single GAN (no name) has no structure losses to report.
+        stage = f"{self.name.capitalize()} stage, step" if self.name else "Step"
+        structure = f", structure loss {mean_s:.4f}" if self.name else ""
+        left = elapsed / done * (self.steps - done)
+        speed = self.tiles_per_step * done / elapsed
+        self.reporter.log(f"{stage} {step}/{self.first_step + self.steps}: discriminator loss {mean_d:.3f}, generator "
+                          f"loss {mean_g:.3f}{structure}; {speed:.0f} tiles/s, {duration_text(elapsed)} elapsed, "
+                          f"about {duration_text(left)} left")
+        self.reporter.status(TrainingStatus(self.name, step, self.first_step + self.steps, float(mean_d),
+                                            float(mean_g), speed, elapsed, left))
+        self.last, self.losses = now, []
+
+
 def _train_stage(name: str, generator, sampler: TileSampler, generator_inputs, structure_loss, settings: TrainSettings,
-                 device, reporter: Reporter, replicas: Replicas, on_step=None) -> StageResult:
+                 device, reporter: Reporter, replicas: Replicas, on_step=None, resume: ResumePoint = None,
+                 on_save=None, can_stop_early: bool = False) -> StageResult:
     """Adversarial training of one stage: `generator_inputs(real)` gives the generator's arguments for a batch,
-    `structure_loss(fake, inputs, real_depth)` the losses beside the adversarial one (None: none)."""
+    `structure_loss(fake, inputs, real_depth)` the losses beside the adversarial one (None: none).
+
+    `resume` continues a model's training; `on_save(result)` is called every `settings.checkpoint_minutes`
+    with the networks so far; with `can_stop_early`, cancelling after the first step ends the stage with what
+    was learned (result.cancelled) instead of raising Cancelled."""
     discriminator = Discriminator(settings.model).to(device, memory_format=torch.channels_last)
     calibration = torch.from_numpy(sampler.sample(256)).to(device)
     discriminator.features.calibrate(calibration)
     # Real tiles' closed-depression depth: the bar of the depression loss (the fill costs a second or so).
     real_depth = float(smoothed_depression_depth(calibration).mean()) if structure_loss else 0.0
-    replicas.broadcast_parameters(generator)
-    replicas.broadcast_parameters(discriminator)
-    generator_ema = copy.deepcopy(generator).eval().requires_grad_(False)
     betas = (0.0, 0.99)
     optimiser_g = torch.optim.Adam(generator.parameters(), lr=settings.learning_rate, betas=betas)
     optimiser_d = torch.optim.Adam(discriminator.parameters(), lr=settings.discriminator_learning_rate, betas=betas)
+    generator_ema = copy.deepcopy(generator).eval().requires_grad_(False)
     history = {"step": [], "discriminator": [], "generator": [], "structure": []}
+    first_step = 0
+    if resume is not None:
+        generator.load_state_dict(resume.generator)
+        generator_ema.load_state_dict(resume.generator_ema)
+        discriminator.load_state_dict(resume.discriminator)
+        optimiser_g.load_state_dict(resume.generator_optimiser)
+        optimiser_d.load_state_dict(resume.discriminator_optimiser)
+        history = {key: list(resume.history.get(key, [])) for key in history}
+        first_step = resume.steps_done
+    replicas.broadcast_parameters(generator)
+    replicas.broadcast_parameters(discriminator)
+    replicas.broadcast_parameters(generator_ema)
     record_every = max(1, settings.iterations // 500)
-    log_every = max(1, settings.iterations // 20)
     window_d, window_g, window_s = [], [], []
-    started = time.perf_counter()
+    started = last_save = time.perf_counter()
     global_batch = settings.batch_size * replicas.world_size  # tiles seen by all processes per step
+    status = _StatusLines(name, first_step, settings.iterations, global_batch, reporter)
+    done, cancelled = first_step, False  # steps done, counting those of the training this one continues
 
     def stage_structure_loss(fake, inputs):
         if structure_loss is None:
             return torch.zeros((), device=device)
         return structure_loss(fake, inputs, real_depth)
 
+    def result() -> StageResult:
+        return StageResult(generator_ema, discriminator, history, time.perf_counter() - started, real_depth, done,
+                           cancelled, training_state(generator, optimiser_g, optimiser_d))
+
+    def record() -> None:
+        for key, window in (("discriminator", window_d), ("generator", window_g), ("structure", window_s)):
+            history[key].append(float(np.mean(window)))
+            window.clear()
+        history["step"].append(done)
+
     with PrefetchingLoader(sampler, settings.batch_size, device) as real_batches:
-        for step in range(settings.iterations):
-            reporter.check_cancelled()
+        while done < first_step + settings.iterations:
+            if reporter.is_cancelled():
+                if not (can_stop_early and done > first_step):
+                    raise Cancelled()
+                cancelled = True
+                break
             real = next(real_batches)
             loss_d = _discriminator_step(generator, discriminator, optimiser_d, real, generator_inputs(real), settings,
-                                         settings.r1_gamma > 0 and step % settings.r1_every == 0, replicas)
+                                         settings.r1_gamma > 0 and done % settings.r1_every == 0, replicas)
             loss_g, loss_s = _generator_step(generator, discriminator, optimiser_g, generator_inputs(real),
                                              stage_structure_loss, replicas)
+            done += 1
             # EMA half-life ramps up with the tiles seen, so early averages do not drag in the random start.
-            half_life = min(settings.ema_half_life_tiles, 0.1 * (step + 1) * global_batch)
+            half_life = min(settings.ema_half_life_tiles, 0.1 * done * global_batch)
             _update_ema(generator_ema, generator, 0.5 ** (global_batch / max(half_life, 1e-8)))
             if on_step is not None:
-                on_step(step + 1, generator_ema)
+                on_step(done, generator_ema)
             window_d.append(loss_d)
             window_g.append(loss_g)
             window_s.append(loss_s)
-            if (step + 1) % record_every == 0 or step + 1 == settings.iterations:
-                for key, window in (("discriminator", window_d), ("generator", window_g), ("structure", window_s)):
-                    history[key].append(float(np.mean(window)))
-                history["step"].append(step + 1)
-                window_d, window_g, window_s = [], [], []
-            if (step + 1) % log_every == 0:
-                # A single GAN (no name) has no structure losses to report.
-                stage = f"{name.capitalize()} stage, step" if name else "Step"
-                structure = f", structure loss {history['structure'][-1]:.4f}" if name else ""
-                reporter.log(f"{stage} {step + 1}/{settings.iterations}: discriminator loss "
-                             f"{history['discriminator'][-1]:.3f}, generator loss {history['generator'][-1]:.3f}"
-                             f"{structure}")
-            reporter.progress(100.0 * (step + 1) / settings.iterations)
-    seconds = time.perf_counter() - started
+            status.after_step(done, (loss_d, loss_g, loss_s))
+            if (done - first_step) % record_every == 0:
+                record()
+            reporter.progress(100.0 * (done - first_step) / settings.iterations)
+            if on_save is not None and time.perf_counter() - last_save >= 60.0 * settings.checkpoint_minutes:
+                on_save(result())
+                last_save = time.perf_counter()
+    if window_d:  # the steps since the last record, e.g. when cancelled
+        record()
     if not replicas.in_sync(generator):
         raise RuntimeError("The training processes ended with different generator weights; report this as a bug.")
-    return StageResult(generator_ema, discriminator, history, seconds, real_depth)
+    return result()
 
 
 def _stage_reporter(reporter: Reporter, start: float, end: float) -> Reporter:
     """Progress of one stage mapped onto [start, end] percent of the whole training."""
-    return Reporter(lambda percent: reporter.progress(start + (end - start) * percent / 100.0),
-                    reporter.is_cancelled, reporter.log)
+    return replace(reporter, progress=lambda percent: reporter.progress(start + (end - start) * percent / 100.0))
 
 
 @dataclass
@@ -252,28 +313,43 @@ class _Trained:
     summary: str
 
 
-def _train_single(sampler, rasters, settings, device, reporter, replicas, stream) -> _Trained:
-    """One GAN: noise straight to full-resolution relief (format-1 layout of the generator)."""
+def _train_single(sampler, rasters, settings, device, reporter, replicas, stream, resume: ResumePoint = None,
+                  on_save=None) -> _Trained:
+    """One GAN: noise straight to full-resolution relief (format-1 layout of the generator).
+
+    `on_save(trained)` gets the model so far every `settings.checkpoint_minutes`; cancelling after the first
+    step ends the training early with what was learned (trained.final.cancelled)."""
     config, batch = settings.model, settings.batch_size
     noise = _Noise(config, settings.tile_size, stream, device)
     sample_noise = _Noise(config, settings.tile_size, settings.seed + 1, device)
     fixed = sample_noise(SAMPLES_PER_SNAPSHOT)
+    first_step = resume.steps_done if resume else 0
     monitor = TrainingMonitor(sampler.sample(SAMPLES_PER_SNAPSHOT), settings.iterations, rasters[0].grid,
-                              sampler.normalisation.relief_scale, lambda generator: generator(fixed))
+                              sampler.normalisation.relief_scale, lambda generator: generator(fixed), first_step,
+                              on_snapshot=reporter.samples)
     # channels-last is the layout oneDNN and cuDNN convolutions are fastest in (about 25% here on a CPU).
     generator = Generator(config).to(device, memory_format=torch.channels_last)
-    final = _train_stage("", generator, sampler, lambda real: (noise(batch),),
-                         None, settings, device, reporter,
-                         replicas, on_step=monitor.after_step if replicas.is_main else None)
-    # Relief is defined up to a constant; measure the generator's mean level once, so generated rasters of
-    # any size are centred on the training elevations whatever the seed or window.
-    with torch.no_grad():
-        offset = float(final.generator_ema(noise(16, scale=2)).float().mean())
-    return _Trained(final, final.seconds,
-                    {"architecture": SINGLE_STAGE,
-                     "normalisation": {**sampler.normalisation.to_dict(), "generator_offset": offset}},
-                    lambda count: final.generator_ema(sample_noise(count)), monitor, [],
-                    f"Trained {settings.iterations} steps in {final.seconds:.0f} s")
+
+    def trained(final: StageResult) -> _Trained:
+        # Relief is defined up to a constant; measure the generator's mean level once, so generated rasters of
+        # any size are centred on the training elevations whatever the seed or window. Noise of its own, so
+        # saving a model on the way leaves the training's noise as it was.
+        with torch.no_grad():
+            level_noise = _Noise(config, settings.tile_size, settings.seed + 3, device)(16, scale=2)
+            offset = float(final.generator_ema(level_noise).float().mean())
+        steps = final.steps_done - first_step
+        return _Trained(final, final.seconds,
+                        {"architecture": SINGLE_STAGE,
+                         "normalisation": {**sampler.normalisation.to_dict(), "generator_offset": offset}},
+                        lambda count: final.generator_ema(sample_noise(count)), monitor, [],
+                        f"Trained {steps} steps in {final.seconds:.0f} s"
+                        + (f" (steps {first_step + 1} to {final.steps_done} of the model)" if first_step else ""))
+
+    final = _train_stage("", generator, sampler, lambda real: (noise(batch),), None, settings, device, reporter,
+                         replicas, on_step=monitor.after_step if replicas.is_main else None, resume=resume,
+                         on_save=(lambda stage: on_save(trained(stage))) if on_save else None,
+                         can_stop_early=not replicas.active)
+    return trained(final)
 
 
 def _train_cascade(sources, sampler, rasters, settings, device, reporter, replicas, stream) -> _Trained:
@@ -332,7 +408,8 @@ def _train_cascade(sources, sampler, rasters, settings, device, reporter, replic
 
     fixed = (sample_coarse(SAMPLES_PER_SNAPSHOT), sample_fine(SAMPLES_PER_SNAPSHOT))
     monitor = TrainingMonitor(sampler.sample(SAMPLES_PER_SNAPSHOT), settings.iterations, rasters[0].grid,
-                              norm.relief_scale, lambda generator: pipeline_samples(generator, *fixed))
+                              norm.relief_scale, lambda generator: pipeline_samples(generator, *fixed),
+                              on_snapshot=reporter.samples)
     reporter.log(f"Refinement stage: {settings.iterations} steps on {settings.tile_size}-pixel tiles, adding detail to "
                  f"the relief averaged over {k} x {k} pixels.")
     refined = _train_stage("refinement", refinement, sampler, refinement_inputs, refinement_structure, settings, device,
@@ -346,8 +423,8 @@ def _train_cascade(sources, sampler, rasters, settings, device, reporter, replic
             "usable_tiles": coarse_sampler.usable_tiles,
             "loss_history": coarse.history,
             "training_seconds": coarse.seconds,
-            "generator": _cpu_state(coarse.generator_ema),
-            "discriminator": _cpu_state(coarse.discriminator),
+            "generator": cpu_state(coarse.generator_ema),
+            "discriminator": cpu_state(coarse.discriminator),
         },
     }
     seconds = coarse.seconds + refined.seconds
@@ -358,65 +435,98 @@ def _train_cascade(sources, sampler, rasters, settings, device, reporter, replic
                     f"refinement {refined.seconds:.0f} s)")
 
 
-def _cpu_state(module: torch.nn.Module) -> dict:
-    return {key: value.cpu() for key, value in module.state_dict().items()}
-
-
 def train(sources: list, output_path: str, settings: TrainSettings, reporter: Reporter = None,
-          report_path: str = None, replicas: Replicas = None) -> TrainResult:
+          report_path: str = None, replicas: Replicas = None, resume_from: str = None) -> TrainResult:
     """Train on random tiles of `sources` (raster paths) and write a checkpoint to `output_path`, and an
     HTML training report (losses, samples, health warnings) to `report_path` when given.
+
+    `resume_from` (a model file) continues that model's training for `settings.iterations` more steps, with
+    the model's own settings; only the device and band given here apply. A single GAN's model is saved every
+    `settings.checkpoint_minutes`, and cancelling after the first step keeps what was learned (the result
+    says cancelled); cancelling earlier, or a cascade, raises Cancelled and writes nothing.
 
     Under torchrun, `replicas` says which process this is: every process trains on its own tiles,
     gradients are averaged, and only rank 0 writes the checkpoint and the report."""
     reporter = reporter or Reporter()
     replicas = replicas or Replicas()
+    resume = None
+    if resume_from:
+        resume = load_resume_point(resume_from)
+        settings = replace(resume.settings, iterations=settings.iterations, device=settings.device, band=settings.band)
+        reporter.log(f"Continuing the training of {resume.name} from step {resume.steps_done} for {settings.iterations} "
+                     f"more steps, with its own settings (tile {settings.tile_size} px, batch {settings.batch_size}, "
+                     f"seed {settings.seed}); the tile size, batch size, seed and cascade given here are not used.")
     settings.validate()
     check_output_folders(output_path, report_path)  # refused now, not after hours of training
     device = replicas.device_for(resolve_device(settings.device))
     rasters = open_sources(sources, settings.band, reporter)
     check_raster_sizes(rasters, settings)
-    sampler = TileSampler(rasters, settings.tile_size, settings.max_nodata_fraction, settings.seed, replicas.rank)
+    # A continued training draws other tiles and noise than the run it continues.
+    seed = int(np.random.SeedSequence([settings.seed, resume.steps_done]).generate_state(1)[0]) if resume else settings.seed
+    sampler = TileSampler(rasters, settings.tile_size, settings.max_nodata_fraction, seed, replicas.rank)
+    if resume:
+        sampler.normalisation = resume.normalisation  # the model's units, whatever these rasters' spread
     norm = sampler.normalisation
     strides = "" if max(sampler.strides) == 1 else f" (on a grid every {max(sampler.strides)} pixels)"
-    where = f"device {device}" + (f", {torch.get_num_threads()} CPU threads" if device.type == "cpu" else "")
+    where = f"training on {describe_device(device)}"
     processes = f", {replicas.world_size} processes" if replicas.active else ""
     reporter.log(f"{len(rasters)} raster(s), {sampler.usable_tiles} usable {settings.tile_size}-pixel tile positions"
                  f"{strides}, relief scale {norm.relief_scale:.1f}, {where}{processes}.")
 
-    torch.manual_seed(settings.seed)
-    stream = _stream_seed(settings.seed, replicas.rank)
+    first = rasters[0].grid
+
+    def write_model(trained: _Trained, critic: dict = None) -> None:
+        """The checkpoint: the generating networks, and without a critic, a model saved before the end."""
+        completed = critic is not None
+        save_checkpoint(output_path, {
+            "settings": settings.to_dict(),
+            "grid": {"crs_wkt": first.crs_wkt, "geotransform": list(first.geotransform),
+                     "pixel_size": list(first.pixel_size)},
+            "sources": [r.name for r in rasters],
+            "usable_tiles": sampler.usable_tiles,
+            "iterations_done": trained.final.steps_done,
+            "completed": completed,
+            "processes": replicas.world_size,
+            "training_seconds": trained.seconds + (resume.seconds if resume else 0.0),
+            "loss_history": trained.final.history,
+            "seed": settings.seed,
+            "versions": library_versions(),
+            "generator": cpu_state(trained.final.generator_ema),
+            "discriminator": cpu_state(trained.final.discriminator),
+            **(critic if completed else {}),  # the realism critic and its reference levels
+            **({"training_state": trained.final.state} if not settings.cascade else {}),
+            **trained.checkpoint,
+        })
+
+    def save_so_far(trained: _Trained) -> None:
+        write_model(trained)
+        reporter.log(f"Saved the model so far (step {trained.final.steps_done}) to {output_path}.")
+
+    torch.manual_seed(seed)
+    stream = _stream_seed(seed, replicas.rank)
     if settings.cascade:
         trained = _train_cascade(sources, sampler, rasters, settings, device, reporter, replicas, stream)
     else:
-        trained = _train_single(sampler, rasters, settings, device, reporter, replicas, stream)
+        trained = _train_single(sampler, rasters, settings, device, reporter, replicas, stream, resume,
+                                on_save=save_so_far if replicas.is_main else None)
     if replicas.active:
         reporter.log(f"{replicas.world_size} processes trained in step; their generators are identical.")
-    history = trained.final.history
+    history, final = trained.final.history, trained.final
     result = TrainResult(output_path, replicas.average(history["generator"][-1]),
-                         replicas.average(history["discriminator"][-1]), settings.iterations, trained.seconds)
+                         replicas.average(history["discriminator"][-1]), final.steps_done, trained.seconds,
+                         final.cancelled)
     if not replicas.is_main:
         replicas.barrier()  # rank 0 writes the checkpoint
         return result
-    critic = train_realism_critic(trained.final.discriminator, trained.make_fakes, sampler, settings, reporter)
-    first = rasters[0].grid
-    save_checkpoint(output_path, {
-        "settings": settings.to_dict(),
-        "grid": {"crs_wkt": first.crs_wkt, "geotransform": list(first.geotransform), "pixel_size": list(first.pixel_size)},
-        "sources": [r.name for r in rasters],
-        "usable_tiles": sampler.usable_tiles,
-        "iterations_done": settings.iterations,
-        "processes": replicas.world_size,
-        "training_seconds": trained.seconds,
-        "loss_history": history,
-        "seed": settings.seed,
-        "versions": library_versions(),
-        "generator": _cpu_state(trained.final.generator_ema),
-        "discriminator": _cpu_state(trained.final.discriminator),
-        "critic": critic,
-        **trained.checkpoint,
-    })
-    summary = f"{trained.summary}; model written to {output_path}."
+    if final.cancelled:
+        write_model(trained)
+        summary = (f"Training cancelled at step {final.steps_done} of {settings.iterations + (resume.steps_done if resume else 0)}: "
+                   f"the model learned so far is written to {output_path}. It generates terrain; to continue its "
+                   f"training, train again with it as the model to resume from. It has no realism critic yet (realism "
+                   f"maps score with its discriminator).")
+    else:
+        write_model(trained, train_realism_critic(final.discriminator, trained.make_fakes, sampler, settings, reporter))
+        summary = f"{trained.summary}; model written to {output_path}."
     reporter.log(summary)
     warnings = trained.warnings + trained.monitor.warnings(history)
     for warning in warnings:
@@ -443,7 +553,7 @@ def main(argv=None) -> int:
                              "(default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size,
                         help="tiles per training step, per process under torchrun (default: %(default)s)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=defaults.device,
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default=defaults.device,
                         help="auto: a CUDA GPU when PyTorch sees one, else the CPU (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=defaults.seed,
                         help="random seed of the tiles drawn, the noise and the initial weights (default: %(default)s)")

@@ -4,6 +4,7 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
@@ -26,6 +27,7 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
     DEVICE = "DEVICE"
     SEED = "SEED"
     CASCADE = "CASCADE"
+    RESUME_MODEL = "RESUME_MODEL"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     OUTPUT_REPORT = "OUTPUT_REPORT"
     GENERATOR_LOSS = "GENERATOR_LOSS"
@@ -52,7 +54,12 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
             "full-resolution detail; both are taught to avoid closed depressions. Rasters must then be at least "
             "128 x 128 pixels, and training takes about twice as long. On the sample DEM it halves the closed "
             "depressions of the output, but its terrain is easier to tell from real terrain (see the README).\n"
-            "<b>Device</b>: auto uses a CUDA GPU when PyTorch sees one, else the CPU.\n\n"
+            "<b>Device</b>: auto uses a CUDA GPU when PyTorch sees one, else the CPU.\n"
+            "<b>Continue the training of this model</b> (advanced): a model file written earlier (also one saved "
+            "when a training was cancelled); training goes on from its last step for the given iterations, with "
+            "the model's own tile size, batch size and seed, and its loss history is continued.\n\n"
+            "The log shows the losses, speed and time left every few seconds. The model is saved at intervals "
+            "while training, and cancelling keeps what was learned so far as a usable model.\n\n"
             "The model file (.pt) holds the network and the georeferencing of the first input; use it with "
             "'Generate synthetic DEM'. The optional training report (HTML) shows the loss curves, samples taken "
             "during training and warnings when training collapsed or diverged."
@@ -76,6 +83,8 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
             self.SEED, "Random seed", INTEGER_NUMBER, defaults.seed)))
         self.addParameter(mark_advanced(QgsProcessingParameterBoolean(
             self.CASCADE, "Two-stage coarse-to-fine training (experimental)", defaultValue=defaults.cascade)))
+        self.addParameter(mark_advanced(QgsProcessingParameterFile(
+            self.RESUME_MODEL, "Continue the training of this model (optional)", extension="pt", optional=True)))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT_MODEL, "Trained model", "GeoGAN model (*.pt)"))
         self.addParameter(QgsProcessingParameterFileDestination(
@@ -109,12 +118,14 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
         output_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         settings = self.training_settings(parameters, context)
         report_path = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context) or None
+        resume_path = self.parameterAsFile(parameters, self.RESUME_MODEL, context) or None
         refuse_output_over_inputs({self.OUTPUT_MODEL: output_path, self.OUTPUT_REPORT: report_path},
                                   {self.INPUT_LAYERS: paths})
         # The desktop's training monitor hears of this run through the plugin's hub (when there is one).
         monitored = monitored_training(reporter_for(feedback), feedback, output_path, settings.device, paths[0])
-        with core_errors("Training was cancelled; no model was written."), monitored as reporter:
-            result = train(paths, output_path, settings, reporter, report_path=report_path)
+        with core_errors("Training was cancelled before its first step; no model was written."), monitored as reporter:
+            result = train(paths, output_path, settings, reporter, report_path=report_path,
+                           resume_from=resume_path)
         results = {
             self.OUTPUT_MODEL: output_path,
             self.GENERATOR_LOSS: result.generator_loss,

@@ -93,11 +93,13 @@ def test_cancelled_generation_leaves_no_file(checkpoint_path, tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def test_cancelled_training_writes_no_model(tmp_path, sample_dem):
+def test_cancelled_cascade_training_writes_no_model(tmp_path, sample_dem):
+    # A cascade cancelled in its coarse stage has no refinement to generate with (single GANs keep what
+    # they learned: test_core_resume.py).
     steps = []
     reporter = Reporter(progress=steps.append, is_cancelled=lambda: len(steps) >= 2)
     with pytest.raises(Cancelled):
-        train([sample_dem], str(tmp_path / "m.pt"), TrainSettings(**{**QUICK, "iterations": 50}), reporter)
+        train([sample_dem], str(tmp_path / "m.pt"), TrainSettings(**{**CASCADE, "iterations": 50}), reporter)
     assert len(steps) == 2 and os.listdir(tmp_path) == []
 
 

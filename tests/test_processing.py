@@ -28,6 +28,29 @@ def test_losses_are_outputs(geogan_plugin, sample_dem, tmp_path):
     assert (tmp_path / "m.pt").stat().st_size > 10000
 
 
+def test_training_continues_a_model_given_as_resume_model(trained_model, sample_dem, tmp_path):
+    import torch
+
+    path = str(tmp_path / "continued.pt")
+    processing.run("geogan:traingan", {"INPUT_LAYERS": [sample_dem], "ITERATIONS": 3, "DEVICE": 1,
+                                       "RESUME_MODEL": trained_model, "OUTPUT_MODEL": path})
+    checkpoint = torch.load(path, weights_only=True)
+    assert checkpoint["iterations_done"] == 6 + 3 and checkpoint["settings"]["tile_size"] == 32  # the model's own
+    assert checkpoint["loss_history"]["step"][-1] == 9
+
+
+def test_cascade_models_are_refused_as_resume_model(geogan_plugin, sample_dem, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    cascade = str(tmp_path / "cascade.pt")
+    processing.run("geogan:traingan", {"INPUT_LAYERS": [sample_dem], "TILE_SIZE": 32, "ITERATIONS": 1,
+                                       "BATCH_SIZE": 2, "DEVICE": 1, "CASCADE": True, "OUTPUT_MODEL": cascade})
+    with pytest.raises(QgsProcessingException, match="continuing a cascade's training is not supported"):
+        processing.run("geogan:traingan", {"INPUT_LAYERS": [sample_dem], "ITERATIONS": 2, "DEVICE": 1,
+                                           "RESUME_MODEL": cascade, "OUTPUT_MODEL": str(tmp_path / "more.pt")})
+    assert not (tmp_path / "more.pt").exists()
+
+
 def test_two_stage_training_writes_a_cascade_that_generates(geogan_plugin, sample_dem, tmp_path):
     import torch
 
