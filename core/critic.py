@@ -24,6 +24,10 @@ TURNS = 4  # quarter turns per tile; also the minibatch-spread group the realism
 # the training time of real runs; 50 at least so that short runs still learn to reject fBm, 500 at most
 # because the fine-tune starts from a discriminator that already knows real terrain.
 MIN_STEPS, MAX_STEPS = 50, 500
+# Tiles of each kind (training data, generated) scored after the fine-tune for the reference levels: realism maps
+# are read against them, since the critic learned likeness to the training data, not realness in general.
+REFERENCE_TILES = 64
+PIXELS_PER_BATCH = 2 ** 22  # window pixels scored at once, times four turns: bounds memory for large tiles
 # fBm exponents are drawn around the one measured on real tiles, mostly below it: terrain spectra steepen at
 # short wavelengths, so exponents measured over larger areas are lower (about 4 against 5 on one 32-pixel tile
 # of the sample DEM), and rougher fBm is what a discriminator that learned "too smooth is fake" takes for real.
@@ -37,6 +41,46 @@ def critic_steps(iterations: int) -> int:
 def quarter_turns(tiles: torch.Tensor) -> torch.Tensor:
     """(n, 1, t, t) to (4n, 1, t, t): each tile followed by its turns by 90, 180 and 270 degrees."""
     return torch.stack([torch.rot90(tiles, k, dims=(2, 3)) for k in range(TURNS)], dim=1).flatten(0, 1)
+
+
+def windows_per_batch(tile_size: int) -> int:
+    return max(1, min(64, PIXELS_PER_BATCH // (TURNS * tile_size ** 2)))
+
+
+def turned_logits(network, windows: torch.Tensor) -> torch.Tensor:
+    """How a realism map scores windows: the mean logit over the four quarter turns of each (n, 1, t, t) window of
+    normalised relief (one minibatch-spread group per window, as the critic was trained)."""
+    batch = quarter_turns(windows).contiguous(memory_format=torch.channels_last)
+    return network(batch).float().view(-1, TURNS).mean(dim=1)
+
+
+def mean_window_realism(network, tiles, count: int, tile_size: int) -> float:
+    """Mean realism (0 to 1) of `count` windows from `tiles(n)`, each centred on its mean as a realism map does."""
+    device = next(network.parameters()).device
+    per_batch, scores = windows_per_batch(tile_size), []
+    for first in range(0, count, per_batch):
+        with torch.no_grad(), autocast(device):
+            windows = tiles(min(per_batch, count - first)).float()
+            windows = windows - windows.mean(dim=(2, 3), keepdim=True)
+            scores.append(torch.sigmoid(turned_logits(network, windows)))
+    return float(torch.cat(scores).mean())
+
+
+def reference_levels(network, sampler, generate, tile_size: int, reporter) -> dict:
+    """Mean window realism of training tiles and of generated ones (plain data, kept in the checkpoint)."""
+    device = next(network.parameters()).device
+    network = network.eval()
+
+    def training_tiles(count: int) -> torch.Tensor:
+        return torch.from_numpy(sampler.sample(count)).to(device)
+
+    levels = {"training_data": mean_window_realism(network, training_tiles, REFERENCE_TILES, tile_size),
+              "generated": mean_window_realism(network, generate, REFERENCE_TILES, tile_size),
+              "tiles": REFERENCE_TILES}
+    reporter.log(f"Realism reference: tiles of the training data score {levels['training_data']:.2f}, the "
+                 f"generator's own tiles {levels['generated']:.2f}; realism maps measure likeness to the training "
+                 f"data and are read against these levels.")
+    return levels
 
 
 class FbmTiles:
@@ -80,7 +124,8 @@ def _critic_step(critic, optimiser, real, fakes, r1_weight: float) -> float:
 
 
 def train_realism_critic(discriminator, generate, sampler, settings, reporter) -> dict:
-    """State dict (CPU tensors) of a Discriminator that scores realism; stored in the checkpoint as 'critic'.
+    """The checkpoint's entries for realism maps: 'critic', the state dict (CPU tensors) of a Discriminator that
+    scores realism, and 'realism_reference', the scores of training and generated tiles (reference_levels).
 
     `generate(count)` gives `count` generated tiles (normalised relief) of the training tile size."""
     started = time.perf_counter()
@@ -117,4 +162,5 @@ def train_realism_critic(discriminator, generate, sampler, settings, reporter) -
             reporter.log(f"Realism critic step {step + 1}/{steps}: loss {np.mean(losses):.3f}")
             losses = []
     reporter.log(f"Realism critic trained in {time.perf_counter() - started:.0f} s.")
-    return {k: v.detach().cpu().clone() for k, v in averaged.module.state_dict().items()}
+    return {"critic": {k: v.detach().cpu().clone() for k, v in averaged.module.state_dict().items()},
+            "realism_reference": reference_levels(averaged.module, sampler, generate, settings.tile_size, reporter)}

@@ -1,4 +1,6 @@
-"""Realism maps: a model's critic slid over an elevation raster, giving each pixel a probability that it is real.
+"""Realism maps: a model's critic slid over an elevation raster, scoring how much each pixel's terrain looks like
+the model's training data (0 to 1). That is likeness to the training data, not realness in general: real terrain
+from elsewhere scores lower, so the log gives the training data's own score (kept in the model) as the reference.
 
 Windows of the model's tile size, a quarter tile apart, are normalised as in training and scored as the mean
 over their four quarter turns (one minibatch-spread group per window, as the critic was trained). A pixel's
@@ -15,7 +17,7 @@ from osgeo import osr
 
 from . import __version__
 from .checkpoint import load_checkpoint
-from .critic import TURNS, quarter_turns
+from .critic import TURNS, turned_logits, windows_per_batch
 from .devices import autocast, resolve_device
 from .errors import InputError
 from .gdal_errors import gdal_raises
@@ -24,8 +26,7 @@ from .progress import Reporter
 from .raster_io import GeoTiffWriter, Grid, RasterSource
 from .settings import TrainSettings
 
-DESCRIPTION = "realism (0 = fake, 1 = real)"
-PIXELS_PER_BATCH = 2 ** 22  # windows scored at once, times four turns: bounds memory for large tiles
+DESCRIPTION = "realism: likeness to the training data (0 = unlike, 1 = alike)"
 
 
 @dataclass
@@ -37,6 +38,7 @@ class RealismCritic:
     grid: dict  # the training data's crs_wkt and pixel_size
     scorer: str  # "critic", or "discriminator" for models trained before the critic existed
     device: torch.device
+    reference: dict = None  # critic.reference_levels at training time; None for models trained before them
 
 
 def load_critic(path: str, device: str = "cpu", reporter: Reporter = None) -> RealismCritic:
@@ -60,7 +62,25 @@ def load_critic(path: str, device: str = "cpu", reporter: Reporter = None) -> Re
         raise InputError(f"{name} groups {settings.model.minibatch_std_group} tiles in its discriminator; "
                          f"realism maps need groups of at most {TURNS}.")
     network = network.to(torch_device, memory_format=torch.channels_last).eval().requires_grad_(False)
-    return RealismCritic(network, settings.tile_size, relief_scale, settings.max_nodata_fraction, checkpoint["grid"], scorer, torch_device)
+    return RealismCritic(network, settings.tile_size, relief_scale, settings.max_nodata_fraction, checkpoint["grid"],
+                         scorer, torch_device, _reference_levels(checkpoint) if scorer == "critic" else None)
+
+
+def _reference_levels(checkpoint: dict):
+    levels = checkpoint.get("realism_reference")
+    ok = isinstance(levels, dict) and all(isinstance(levels.get(k), float) for k in ("training_data", "generated"))
+    return levels if ok else None
+
+
+def reference_sentence(critic: RealismCritic) -> str:
+    """The log line a map is read against: what the training data itself scores with this critic."""
+    likeness = ("The map measures likeness to the model's training data, not whether terrain is real in general: "
+                "real terrain from elsewhere can score well below the training data")
+    if critic.reference is None:
+        return (f"Reference level unknown: this model was trained before GeoGAN kept the score of its training data. "
+                f"{likeness}; score a part of the training area for a reference, or train the model again.")
+    return (f"Reference level: the training data scores {critic.reference['training_data']:.2f} on average with this "
+            f"critic (the model's own output {critic.reference['generated']:.2f}). {likeness}.")
 
 
 def window_starts(length: int, tile: int, stride: int) -> list:
@@ -74,12 +94,11 @@ def window_starts(length: int, tile: int, stride: int) -> list:
 def window_logits(critic: RealismCritic, windows: np.ndarray) -> np.ndarray:
     """Mean critic logit over the four quarter turns of each (n, t, t) window of normalised relief."""
     logits = []
-    per_batch = max(1, min(64, PIXELS_PER_BATCH // (TURNS * critic.tile_size ** 2)))
+    per_batch = windows_per_batch(critic.tile_size)
     for first in range(0, len(windows), per_batch):
         chunk = torch.from_numpy(windows[first:first + per_batch, None]).to(critic.device)
         with torch.inference_mode(), autocast(critic.device):
-            batch = quarter_turns(chunk).contiguous(memory_format=torch.channels_last)
-            logits.append(critic.network(batch).float().view(-1, TURNS).mean(dim=1).cpu().numpy())
+            logits.append(turned_logits(critic.network, chunk).cpu().numpy())
     return np.concatenate(logits) if logits else np.empty(0, dtype=np.float32)
 
 
@@ -120,7 +139,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 def realism_map_to_geotiff(model_path: str, input_path: str, output_path: str, band: int = 1, device: str = "cpu",
                            reporter: Reporter = None) -> dict:
-    """Write a float32 GeoTIFF on the input's grid: the probability (0 to 1) that each pixel's terrain is real."""
+    """Write a float32 GeoTIFF on the input's grid: how much each pixel's terrain looks like the training data (0 to 1)."""
     reporter = reporter or Reporter()
     critic = load_critic(model_path, device, reporter)
     source = RasterSource(input_path, band)
@@ -166,5 +185,6 @@ def realism_map_to_geotiff(model_path: str, input_path: str, output_path: str, b
     mean = total / scored
     reporter.log(f"Scored {scored} windows of {t} x {t} pixels with the model's {critic.scorer}; "
                  f"mean window realism {mean:.3f}.")
+    reporter.log(reference_sentence(critic))
     return {"path": output_path, "width": width, "height": height, "windows": scored, "scorer": critic.scorer,
-            "mean_realism": mean}
+            "mean_realism": mean, "reference": critic.reference}
