@@ -2,7 +2,8 @@
 
 Tile reading (GDAL windows, maybe warping) and augmentation run in numpy, which releases the GIL,
 so on a CPU they overlap with PyTorch's compute; on a GPU, batches arrive in pinned memory and are
-copied without blocking.
+copied without blocking. GDAL's error mode is per thread from GDAL 3.7: the reads on this thread get
+GeoGAN's exceptions the way every read does, from core.raster_io's own scope (core.gdal_errors).
 """
 
 import queue
