@@ -20,8 +20,8 @@ def test_provider_and_algorithms_are_registered(geogan_plugin):
         assert len(algorithm.shortHelpString()) > 100 and not algorithm.icon().isNull()
     train = algorithms["geogan:traingan"]
     assert [p.name() for p in train.parameterDefinitions()] == [
-        "INPUT_LAYERS", "BAND", "TILE_SIZE", "ITERATIONS", "BATCH_SIZE", "DEVICE", "SEED", "CASCADE", "OUTPUT_MODEL",
-        "OUTPUT_REPORT"]
+        "INPUT_LAYERS", "BAND", "TILE_SIZE", "ITERATIONS", "BATCH_SIZE", "DEVICE", "SEED", "CASCADE", "RESUME_MODEL",
+        "OUTPUT_MODEL", "OUTPUT_REPORT"]
     assert train.parameterDefinition("DEVICE").options() == ["auto", "cpu", "cuda", "mps"]
     assert {o.name() for o in train.outputDefinitions()} >= {"OUTPUT_MODEL", "GENERATOR_LOSS", "DISCRIMINATOR_LOSS"}
     generate = algorithms["geogan:generatedem"]
