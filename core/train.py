@@ -563,6 +563,9 @@ def main(argv=None) -> int:
                         help=f"experimental: train a coarse GAN on the rasters averaged over {defaults.coarse_factor} "
                              f"x {defaults.coarse_factor} pixels, then a refinement GAN (see bench/RESULTS.md) "
                              "(default: off, one GAN)")
+    parser.add_argument("--resume", metavar="MODEL",
+                        help="continue the training of this model (.pt, a single GAN) for --iterations more steps, "
+                             "with its own tile size, batch size and seed (default: a new model)")
     args = parser.parse_args(argv)
     settings = TrainSettings(tile_size=args.tile_size, iterations=args.iterations, batch_size=args.batch_size,
                              seed=args.seed, band=args.band, device=args.device, cascade=args.cascade)
@@ -581,7 +584,7 @@ def main(argv=None) -> int:
 
     reporter = Reporter(progress=progress, log=print) if replicas.is_main else Reporter()
     try:
-        train(args.inputs, args.output, settings, reporter, args.report, replicas)
+        train(args.inputs, args.output, settings, reporter, args.report, replicas, resume_from=args.resume)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
