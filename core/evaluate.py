@@ -7,6 +7,7 @@ import numpy as np
 
 from . import drainage, metrics
 from .errors import InputError
+from .output_files import check_output_folders
 from .progress import Reporter
 from .raster_io import RasterSource, open_raster, read_band
 from .terrain import pixel_size_metres
@@ -157,6 +158,7 @@ def evaluate(real_paths: list, synthetic_paths: list, band: int = 1, tile_size: 
         raise InputError("Choose at least one real and one synthetic raster to compare.")
     if tile_size < 8:
         raise InputError(f"The tile size must be at least 8 pixels (got {tile_size}).")
+    check_output_folders(report_path)  # refused now, not after the whole evaluation
     real_tiles, pixel = raster_tiles(real_paths, band, tile_size)
     reporter.progress(10)
     synthetic_tiles, synthetic_pixel = raster_tiles(synthetic_paths, band, tile_size)
