@@ -23,7 +23,7 @@ from osgeo import gdal
 from . import __version__
 from .cascade import CoarseUnits, stage_seed
 from .checkpoint import ARCHITECTURE, SINGLE_STAGE, load_checkpoint
-from .devices import autocast, resolve_device
+from .devices import DEVICE_CHOICES, autocast, describe_device, resolve_device
 from .errors import InputError
 from .gdal_errors import gdal_raises
 from .models import Generator, RefinementGenerator
@@ -260,6 +260,7 @@ def generate_to_geotiff(model_path: str, output_path: str, seed: int, width: int
     check_placement_choice(width, height, extent is not None, bool(reference))
     reporter = reporter or Reporter()
     model = load_model(model_path, device)
+    reporter.log(f"Generating on {describe_device(model.device)}.")
     tags = synthetic_tags(model, seed)
     if reference:
         target = reference_grid(reference)
@@ -299,7 +300,7 @@ def main(argv=None) -> int:
                              "of a size or --extent (default: none)")
     parser.add_argument("--seed", type=int, default=0,
                         help="the same model and seed always give the same terrain (default: %(default)s)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=TrainSettings().device,
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default=TrainSettings().device,
                         help="auto: a CUDA GPU when PyTorch sees one, else the CPU (default: %(default)s)")
     args = parser.parse_args(argv)
     try:

@@ -18,7 +18,7 @@ from osgeo import osr
 from . import __version__
 from .checkpoint import load_checkpoint
 from .critic import TURNS, turned_logits, windows_per_batch
-from .devices import autocast, resolve_device
+from .devices import autocast, describe_device, resolve_device
 from .errors import InputError
 from .gdal_errors import gdal_raises
 from .models import Discriminator
@@ -48,8 +48,10 @@ def load_critic(path: str, device: str = "cpu", reporter: Reporter = None) -> Re
     name = os.path.basename(path)
     scorer = "critic" if "critic" in checkpoint else "discriminator"
     if scorer == "discriminator":
-        reporter.log(f"{name} was trained before GeoGAN had a realism critic; scoring with its GAN discriminator, "
-                     f"which may rate fractal noise as real. Train the model again for a reliable map.")
+        why = ("its training was stopped before the end, when the critic is trained" if checkpoint.get("completed") is False
+               else "it was trained before GeoGAN had a realism critic")
+        reporter.log(f"{name} has no realism critic ({why}); scoring with its GAN discriminator, which may rate "
+                     f"fractal noise as real. Train the model to the end (or continue its training) for a reliable map.")
     try:
         settings = TrainSettings.from_dict(checkpoint["settings"])
         network = Discriminator(settings.model)
@@ -142,6 +144,7 @@ def realism_map_to_geotiff(model_path: str, input_path: str, output_path: str, b
     """Write a float32 GeoTIFF on the input's grid: how much each pixel's terrain looks like the training data (0 to 1)."""
     reporter = reporter or Reporter()
     critic = load_critic(model_path, device, reporter)
+    reporter.log(f"Scoring on {describe_device(critic.device)}.")
     source = RasterSource(input_path, band)
     grid, t = source.grid, critic.tile_size
     width, height = grid.width, grid.height

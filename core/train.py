@@ -499,7 +499,11 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
         })
 
     def save_so_far(trained: _Trained) -> None:
-        write_model(trained)
+        try:
+            write_model(trained)
+        except InputError as error:  # e.g. a full disk: training goes on, the final save may still succeed
+            reporter.log(f"Warning: the model so far (step {trained.final.steps_done}) was not saved: {error}")
+            return
         reporter.log(f"Saved the model so far (step {trained.final.steps_done}) to {output_path}.")
 
     torch.manual_seed(seed)

@@ -130,6 +130,17 @@ def test_model_without_critic_uses_its_discriminator(model, half_fbm, tmp_path):
     assert gdal.Open(str(tmp_path / "old.tif")).GetMetadataItem("GEOGAN_SCORER") == "discriminator"
 
 
+def test_model_saved_before_the_end_says_why_it_has_no_critic(model, half_fbm, tmp_path):
+    checkpoint = torch.load(model, weights_only=True)
+    del checkpoint["critic"]
+    checkpoint["completed"] = False  # as written when a training is cancelled
+    stopped = str(tmp_path / "stopped.pt")
+    torch.save(checkpoint, stopped)
+    feedback = LogFeedback()
+    run_map(stopped, half_fbm, tmp_path / "stopped.tif", feedback)
+    assert any("training was stopped before the end" in line for line in feedback.lines)
+
+
 def _not_a_model(tmp_path):
     path = tmp_path / "notes.pt"
     path.write_bytes(b"not a model at all")
