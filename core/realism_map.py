@@ -79,8 +79,9 @@ def reference_sentence(critic: RealismCritic) -> str:
     likeness = ("The map measures likeness to the model's training data, not whether terrain is real in general: "
                 "real terrain from elsewhere can score well below the training data")
     if critic.reference is None:
-        return (f"Reference level unknown: this model was trained before GeoGAN kept the score of its training data. "
-                f"{likeness}; score a part of the training area for a reference, or train the model again.")
+        return (f"Reference level unknown: this model does not hold the score of its training data (it was trained "
+                f"before GeoGAN kept it, or stopped before the end). {likeness}; score a part of the training area "
+                f"for a reference, or train the model again.")
     return (f"Reference level: the training data scores {critic.reference['training_data']:.2f} on average with this "
             f"critic (the model's own output {critic.reference['generated']:.2f}). {likeness}.")
 
