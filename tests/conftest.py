@@ -29,6 +29,16 @@ def sample_dem() -> str:
 
 
 @pytest.fixture(scope="session")
+def sample_corner(tmp_path_factory) -> str:
+    """The sample DEM's 96 x 96 pixel top-left corner, on its grid: quick to score or evaluate."""
+    from osgeo import gdal
+
+    path = str(tmp_path_factory.mktemp("corner") / "corner.tif")
+    gdal.Translate(path, SAMPLE_DEM, srcWin=[0, 0, 96, 96])
+    return path
+
+
+@pytest.fixture(scope="session")
 def plugin_parent_dir(tmp_path_factory) -> str:
     """A fresh build of the plugin folder, as `make package` zips it."""
     from build_plugin import build_plugin_folder

@@ -45,8 +45,8 @@ def test_only_these_parameters_are_required(geogan_plugin):
 
 
 @pytest.mark.parametrize("algorithm_id", QUICK_TO_RUN)
-def test_runs_with_only_its_required_parameters(trained_model, sample_dem, tmp_path, algorithm_id):
-    parameters = only_required(algorithm_id, trained_model, sample_dem, str(tmp_path))
+def test_runs_with_only_its_required_parameters(trained_model, sample_corner, tmp_path, algorithm_id):
+    parameters = only_required(algorithm_id, trained_model, sample_corner, str(tmp_path))
     results = processing.run(algorithm_id, parameters)
     outputs = [key for key in parameters if key.startswith("OUTPUT")]
     assert outputs and all(results[key] == parameters[key] and os.path.isfile(results[key]) for key in outputs)

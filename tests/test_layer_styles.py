@@ -36,9 +36,9 @@ def test_generated_dem_opens_with_its_hillshade_style(trained_model, tmp_path):
     assert renderer.zFactor() < 1e-4  # geographic CRS: metres of height scaled to degrees of ground
 
 
-def test_realism_map_opens_red_to_green_with_a_legend_about_the_training_data(trained_model, sample_dem, tmp_path):
+def test_realism_map_opens_red_to_green_with_a_legend_about_the_training_data(trained_model, sample_corner, tmp_path):
     output = tmp_path / "realism.tif"
-    processing.run("geogan:realismmap", {"MODEL": trained_model, "INPUT": sample_dem, "DEVICE": 1,
+    processing.run("geogan:realismmap", {"MODEL": trained_model, "INPUT": sample_corner, "DEVICE": 1,
                                          "OUTPUT": str(output)})
     layer = opened_by_hand(output)
     renderer = layer.renderer()

@@ -52,9 +52,9 @@ def test_qgis_process_trains_and_generates(qgis_process_ready, sample_dem, tmp_p
 
 
 @pytest.mark.parametrize("algorithm_id", QUICK_TO_RUN)
-def test_qgis_process_runs_with_only_required_parameters(qgis_process_ready, trained_model, sample_dem, tmp_path,
+def test_qgis_process_runs_with_only_required_parameters(qgis_process_ready, trained_model, sample_corner, tmp_path,
                                                          algorithm_id):
-    parameters = only_required(algorithm_id, trained_model, sample_dem, str(tmp_path))
+    parameters = only_required(algorithm_id, trained_model, sample_corner, str(tmp_path))
     arguments = [f"{key}={value}" for key, values in parameters.items()
                  for value in (values if isinstance(values, list) else [values])]  # a list: the key repeated
     done = _qgis_process(qgis_process_ready, "--json", "run", algorithm_id, "--", *arguments)

@@ -23,20 +23,20 @@ def test_the_model_keeps_the_training_data_score_as_plain_data(trained_model):
     assert 0.0 <= reference["training_data"] <= 1.0 and 0.0 <= reference["generated"] <= 1.0
 
 
-def test_the_log_gives_the_training_data_score_as_the_reference_level(trained_model, sample_dem, tmp_path):
+def test_the_log_gives_the_training_data_score_as_the_reference_level(trained_model, sample_corner, tmp_path):
     training_data = torch.load(trained_model, weights_only=True)["realism_reference"]["training_data"]
-    lines = run_map(trained_model, sample_dem, tmp_path / "map.tif")
+    lines = run_map(trained_model, sample_corner, tmp_path / "map.tif")
     reference = [line for line in lines if line.startswith("Reference level:")]
     assert len(reference) == 1 and f"the training data scores {training_data:.2f}" in reference[0]
     assert "likeness to the model's training data, not whether terrain is real in general" in reference[0]
 
 
-def test_older_models_say_the_reference_level_is_unknown(trained_model, sample_dem, tmp_path):
+def test_older_models_say_the_reference_level_is_unknown(trained_model, sample_corner, tmp_path):
     checkpoint = torch.load(trained_model, weights_only=True)
     del checkpoint["realism_reference"]
     older = str(tmp_path / "older.pt")
     torch.save(checkpoint, older)
-    lines = run_map(older, sample_dem, tmp_path / "map.tif")
+    lines = run_map(older, sample_corner, tmp_path / "map.tif")
     assert any(line.startswith("Reference level unknown") for line in lines)
     assert os.path.isfile(tmp_path / "map.tif")
 
