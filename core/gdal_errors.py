@@ -98,3 +98,9 @@ def quiet_gdal_errors():
                     _restore(found)
     finally:
         gdal.PopErrorHandler()
+
+
+def gdal_message(error: Exception) -> str:
+    """A GDAL exception's text on one line: newer GDAL (Debian 13's 3.10 and later) appends the errors behind
+    the failure on lines of their own ("\\nMay be caused by: ..."), which would break a sentence shown to users."""
+    return " ".join(str(error).split())

@@ -9,7 +9,7 @@ import numpy as np
 from osgeo import gdal, osr
 
 from .errors import InputError
-from .gdal_errors import gdal_raises, quiet_gdal_errors
+from .gdal_errors import gdal_message, gdal_raises, quiet_gdal_errors
 from .output_files import check_output_folder, move_into_place, remove_quietly, temporary_beside, write_failure
 
 OUTPUT_NODATA = -9999.0
@@ -112,8 +112,8 @@ class RasterSource:
             values = self._band.ReadAsArray(col, row, cols, rows).astype(np.float32, copy=False)
             mask = self._band.GetMaskBand().ReadAsArray(col, row, cols, rows) if self._use_mask else None
         except RuntimeError as error:
-            raise InputError(f"Reading {self.name} failed ({error}); the file may have been changed, moved or "
-                             f"deleted while GeoGAN was reading it. Check the file and run again.") from error
+            raise InputError(f"Reading {self.name} failed ({gdal_message(error)}); the file may have been changed, "
+                             f"moved or deleted while GeoGAN was reading it. Check the file and run again.") from error
         if self._nodata is not None:
             values[values == self._nodata] = np.nan
         if mask is not None:
@@ -163,7 +163,8 @@ def _warped_vrt(dataset: gdal.Dataset, band: int, match: Grid, resampling: str) 
                            xRes=match.pixel_size[0], yRes=match.pixel_size[1], resampleAlg=resampling,
                            outputType=gdal.GDT_Float32, srcNodata=source_nodata, dstNodata=float("nan"))
     except RuntimeError as error:
-        raise InputError(f"Cannot warp {dataset.GetDescription()} to the first raster's CRS: {error}. "
+        raise InputError(f"Cannot warp {dataset.GetDescription()} to the first raster's CRS: "
+                         f"{gdal_message(error)}. "
                          f"Reproject it to that CRS first (for example with gdalwarp).") from error
     return [one_band, warped]
 
