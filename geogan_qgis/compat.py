@@ -1,4 +1,4 @@
-"""Enums whose home moved between QGIS 3.22 and QGIS 3.36+/4: looked up once, here."""
+"""What moved between QGIS 3.22 and QGIS 3.36+/4 (enums, layer properties): looked up once, here."""
 
 from qgis.core import (
     Qgis,
@@ -26,3 +26,19 @@ ADVANCED_FLAG = _pick("ProcessingParameterFlag", "Advanced", QgsProcessingParame
 def mark_advanced(parameter: QgsProcessingParameterDefinition) -> QgsProcessingParameterDefinition:
     parameter.setFlags(parameter.flags() | ADVANCED_FLAG)
     return parameter
+
+
+def set_layer_abstract(layer, text: str) -> None:
+    """QGIS 3.38 moved a layer's abstract into serverProperties() and deprecated QgsMapLayer.setAbstract."""
+    properties = layer.serverProperties() if hasattr(layer, "serverProperties") else None
+    if properties is not None and hasattr(properties, "setAbstract"):
+        properties.setAbstract(text)
+    else:
+        layer.setAbstract(text)
+
+
+def layer_abstract(layer) -> str:
+    properties = layer.serverProperties() if hasattr(layer, "serverProperties") else None
+    if properties is not None and hasattr(properties, "abstract"):
+        return properties.abstract()
+    return layer.abstract()
