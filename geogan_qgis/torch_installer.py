@@ -211,7 +211,7 @@ def installed_distributions(exclude_under: str = None) -> dict:
         if key in found:
             continue
         requires = distribution.requires or []
-        uses_numpy = any(canonical_name(re.split(r"[\s;<>=!~\[(]", requirement, 1)[0]) == "numpy"
+        uses_numpy = any(canonical_name(re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0]) == "numpy"
                          for requirement in requires)
         found[key] = (name, distribution.version, uses_numpy)
     return found
