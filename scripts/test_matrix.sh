@@ -30,7 +30,8 @@ BOOKWORM_PACKAGES="qgis python3-qgis qgis-providers python3-gdal gdal-bin python
 VENV=/opt/geogan-venv
 MOUNTS="/opt/wheels /opt/pypi /opt/pypi-more /proc /sys /dev /dev/pts"
 CHROOT_ENV=(/usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
-  QT_QPA_PLATFORM=offscreen "OMP_NUM_THREADS=${OMP_NUM_THREADS:-}")
+  QT_QPA_PLATFORM=offscreen)
+[ -z "${OMP_NUM_THREADS:-}" ] || CHROOT_ENV+=("OMP_NUM_THREADS=$OMP_NUM_THREADS")
 
 [ "$(id -u)" = 0 ] || { echo "test-matrix builds chroots: run it as root" >&2; exit 2; }
 command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
@@ -79,23 +80,29 @@ build_base() {
   [ "$dist" = bookworm ] && packages=$BOOKWORM_PACKAGES
   echo "== building the $dist base in $base (once)"
   local start=$SECONDS
-  umount_all "$base"; safe_remove "$base"
-  debootstrap --variant=minbase --include=ca-certificates "$dist" "$base" "$MIRROR" > "$ROOT/$dist-debootstrap.log" 2>&1 \
-    || { tail -20 "$ROOT/$dist-debootstrap.log"; return 1; }
-  copy_machine_settings "$dist" "$base"
+  if [ ! -f "$base/.geogan-matrix-packages" ]; then
+    umount_all "$base"; safe_remove "$base"
+    debootstrap --variant=minbase --include=ca-certificates "$dist" "$base" "$MIRROR" > "$ROOT/$dist-debootstrap.log" 2>&1 \
+      || { tail -n 20 "$ROOT/$dist-debootstrap.log"; return 1; }
+    copy_machine_settings "$dist" "$base"
+    CURRENT=$base; mount_all "$base"
+    chroot "$base" "${CHROOT_ENV[@]}" DEBIAN_FRONTEND=noninteractive bash -ec "
+      apt-get update -qq
+      apt-get install -y -qq --no-install-recommends $(echo $packages) > /var/log/geogan-matrix-apt.log
+      apt-get clean" || { echo "apt failed: $base/var/log/geogan-matrix-apt.log" >&2; return 1; }
+    touch "$base/.geogan-matrix-packages"
+  fi
   CURRENT=$base; mount_all "$base"
-  chroot "$base" "${CHROOT_ENV[@]}" DEBIAN_FRONTEND=noninteractive bash -ec "
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends $(echo $packages) > /var/log/geogan-matrix-apt.log
-    apt-get clean"
   if [ "$dist" != bookworm ]; then
-    # pytest and pytest-qgis at the versions constraints.txt pins (Debian has no pytest-qgis)
+    # pytest and pytest-qgis at the versions requirements-dev.txt pins (Debian has no pytest-qgis)
     local pins
-    pins=$(grep -E '^(pytest|pytest-qgis)==' "$PROJECT/constraints.txt" | tr '\n' ' ')
+    pins=$(grep -E '^(pytest|pytest-qgis)[=<>~ ]' "$PROJECT/requirements-dev.txt" | tr '\n' ' ' || true)
+    [ -n "$pins" ] || { echo "no pytest pins in requirements-dev.txt" >&2; return 1; }
     chroot "$base" "${CHROOT_ENV[@]}" bash -ec "
       /usr/bin/python3 -m venv --system-site-packages $VENV
       $VENV/bin/python -m pip install -q --disable-pip-version-check $pins
-      $VENV/bin/python -c 'import numpy, torch; assert numpy.__file__.startswith(\"/usr/lib/python3/\"), numpy.__file__; assert torch.__file__.startswith(\"/usr/lib/python3/\"), torch.__file__'"
+      $VENV/bin/python -c 'import numpy, torch; assert numpy.__file__.startswith(\"/usr/lib/python3/\"), numpy.__file__; assert torch.__file__.startswith(\"/usr/lib/python3/\"), torch.__file__'" \
+      || { echo "the venv with pytest failed in $base" >&2; return 1; }
   fi
   umount_all "$base"; CURRENT=""
   touch "$base/.geogan-matrix-base"
@@ -149,7 +156,7 @@ run_dist() {
 }
 
 overall=0
-for dist in $DISTS; do build_base "$dist"; done
+for dist in $DISTS; do build_base "$dist" || exit 1; done
 [ -z "${MATRIX_BASES_ONLY:-}" ] || exit 0
 for dist in $DISTS; do run_dist "$dist"; done
 python3 "$PROJECT/scripts/matrix_table.py" "$RESULTS" $DISTS || overall=$?
