@@ -28,6 +28,7 @@ from .errors import InputError
 from .gdal_errors import gdal_raises
 from .models import Generator, RefinementGenerator
 from .noise import spatial_noise
+from .output_formats import raster_output
 from .placement import (Placement, aligned_placement, check_placement_choice, grid_bounds, model_placement,
                         reference_grid, reference_placement, snap_to_model_grid, transform_bounds)
 from .progress import Reporter
@@ -246,8 +247,11 @@ def _write_warped(model: TerrainModel, path: str, seed: int, target: Grid, tags:
 
 def generate_to_geotiff(model_path: str, output_path: str, seed: int, width: int = 0, height: int = 0,
                         device: str = "cpu", reporter: Reporter = None, extent=None, extent_crs: str = "",
-                        reference: str = "") -> dict:
+                        reference: str = "", cloud_optimised: bool = False) -> dict:
     """Write a synthetic DEM GeoTIFF (float32, tiled, compressed, nodata set, tagged synthetic).
+
+    A cloud-optimised GeoTIFF when cloud_optimised; another GDAL format when output_path's extension names one
+    (.img, .asc, .nc, ...: core.output_formats), copied from the GeoTIFF with its georeferencing and tags.
 
     Where it goes, one of:
     - width x height pixels (0: the model's tile size) at the model grid's origin;
@@ -258,6 +262,15 @@ def generate_to_geotiff(model_path: str, output_path: str, seed: int, width: int
     Returns a summary of what was written.
     """
     check_placement_choice(width, height, extent is not None, bool(reference))
+    with raster_output(output_path, cloud_optimised) as geotiff_path:
+        grid, tags = _generate_geotiff(model_path, geotiff_path, seed, width, height, device, reporter, extent,
+                                       extent_crs, reference)
+    return _summary(output_path, grid, seed, tags)
+
+
+def _generate_geotiff(model_path: str, output_path: str, seed: int, width: int, height: int, device: str,
+                      reporter: Reporter, extent, extent_crs: str, reference: str) -> tuple:
+    """Write the GeoTIFF of generate_to_geotiff; returns the grid written and the tags."""
     reporter = reporter or Reporter()
     model = load_model(model_path, device)
     reporter.log(f"Generating on {describe_device(model.device)}.")
@@ -267,7 +280,7 @@ def generate_to_geotiff(model_path: str, output_path: str, seed: int, width: int
         placement = aligned_placement(model.grid, target)
         if placement is None:
             _write_warped(model, output_path, seed, target, tags, reporter)
-            return _summary(output_path, target, seed, tags)
+            return target, tags
     elif extent is not None:
         placement = snap_to_model_grid(model.grid, transform_bounds(extent, extent_crs, model.grid["crs_wkt"]))
     else:
@@ -275,7 +288,7 @@ def generate_to_geotiff(model_path: str, output_path: str, seed: int, width: int
         check_output_size(width, height)
         placement = model_placement(model.grid, width, height)
     _write_placement(model, output_path, seed, placement, tags, reporter)
-    return _summary(output_path, placement.grid, seed, tags)
+    return placement.grid, tags
 
 
 def _summary(path: str, grid: Grid, seed: int, tags: dict) -> dict:
@@ -286,7 +299,11 @@ def _summary(path: str, grid: Grid, seed: int, tags: dict) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.generate", description="Generate a synthetic DEM GeoTIFF.")
     parser.add_argument("model", help="model file written by core.train (.pt)")
-    parser.add_argument("--output", "-o", required=True, help="GeoTIFF to write (float32, tagged synthetic)")
+    parser.add_argument("--output", "-o", required=True,
+                        help="raster to write (float32, tagged synthetic): a GeoTIFF (.tif), or another GDAL format "
+                             "named by the extension, such as .img or .asc")
+    parser.add_argument("--cloud-optimised", action="store_true",
+                        help="write a cloud-optimised GeoTIFF (GDAL's COG driver; the output ends in .tif)")
     parser.add_argument("--width", type=int, default=0, help="output width in pixels, any size up to 65536 (default: the model's tile size)")
     parser.add_argument("--height", type=int, default=0,
                         help="output height in pixels, any size up to 65536 (default: the model's tile size)")
@@ -305,7 +322,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         summary = generate_to_geotiff(args.model, args.output, args.seed, args.width, args.height, args.device,
-                                      extent=args.extent, extent_crs=args.extent_crs, reference=args.reference)
+                                      extent=args.extent, extent_crs=args.extent_crs, reference=args.reference,
+                                      cloud_optimised=args.cloud_optimised)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -22,6 +22,7 @@ from .devices import autocast, describe_device, resolve_device
 from .errors import InputError
 from .gdal_errors import gdal_raises
 from .models import Discriminator
+from .output_formats import raster_output
 from .progress import Reporter
 from .raster_io import GeoTiffWriter, Grid, RasterSource
 from .settings import TrainSettings
@@ -141,8 +142,17 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def realism_map_to_geotiff(model_path: str, input_path: str, output_path: str, band: int = 1, device: str = "cpu",
-                           reporter: Reporter = None) -> dict:
-    """Write a float32 GeoTIFF on the input's grid: how much each pixel's terrain looks like the training data (0 to 1)."""
+                           reporter: Reporter = None, cloud_optimised: bool = False) -> dict:
+    """Write a float32 GeoTIFF on the input's grid: how much each pixel's terrain looks like the training data (0 to 1).
+
+    A cloud-optimised GeoTIFF, or another GDAL format named by output_path's extension, as core.output_formats says."""
+    with raster_output(output_path, cloud_optimised) as geotiff_path:
+        summary = _realism_map_geotiff(model_path, input_path, geotiff_path, band, device, reporter)
+    return {**summary, "path": output_path}
+
+
+def _realism_map_geotiff(model_path: str, input_path: str, output_path: str, band: int, device: str,
+                         reporter: Reporter) -> dict:
     reporter = reporter or Reporter()
     critic = load_critic(model_path, device, reporter)
     reporter.log(f"Scoring on {describe_device(critic.device)}.")
