@@ -1,9 +1,8 @@
 """geogan:generatedem — generate a georeferenced synthetic DEM from a trained model."""
 
-import os
-
 from qgis.core import (
     QgsProcessingException,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFile,
@@ -26,6 +25,7 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
     REFERENCE_LAYER = "REFERENCE_LAYER"
     SEED = "SEED"
     DEVICE = "DEVICE"
+    CLOUD_OPTIMISED = "CLOUD_OPTIMISED"
     OUTPUT = "OUTPUT"
 
     def name(self) -> str:
@@ -49,8 +49,12 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
             "<b>Seed</b>: the same model and seed always give the same terrain. The terrain at a place depends "
             "only on the model, the seed and the place, so an area generated alone matches a larger raster "
             "that covers it.\n\n"
-            "The GeoTIFF (float32, tiled, compressed) is tagged GEOGAN_SYNTHETIC=YES in its metadata so it "
-            "cannot pass for measured elevations."
+            "<b>Output</b>: a GeoTIFF (float32, tiled, compressed); with <b>Cloud-optimised GeoTIFF</b> "
+            "(advanced) a COG, with overviews, for web maps and cloud storage. Other extensions write other GDAL "
+            "formats that hold float32 elevations (.img, .asc, .nc, .gpkg, ...), copied from the GeoTIFF. The "
+            "raster is tagged GEOGAN_SYNTHETIC=YES in its metadata (in a .aux.xml beside it where the format has "
+            "no room for it) so it cannot pass for measured elevations. For a 16-bit PNG or RAW heightmap for game "
+            "engines, run 'Export heightmap' on the result."
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -65,6 +69,8 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(self.SEED, "Random seed", INTEGER_NUMBER, 0))
         self.addParameter(mark_advanced(QgsProcessingParameterEnum(
             self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=0)))
+        self.addParameter(mark_advanced(QgsProcessingParameterBoolean(
+            self.CLOUD_OPTIMISED, "Cloud-optimised GeoTIFF (COG)", defaultValue=False)))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Synthetic DEM"))
 
     @staticmethod
@@ -119,11 +125,13 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         require_torch()  # first, so a missing torch gets the install command, not an ImportError
         from .core.generate import generate_to_geotiff
+        from .core.output_formats import output_driver
 
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         output_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        if os.path.splitext(output_path)[1].lower() not in (".tif", ".tiff"):
-            raise QgsProcessingException(f"GeoGAN writes GeoTIFF; choose an output ending in .tif (got {output_path}).")
+        cloud_optimised = self.parameterAsBoolean(parameters, self.CLOUD_OPTIMISED, context)
+        with core_errors("Generation was cancelled; no raster was written."):
+            output_driver(output_path, cloud_optimised)  # a name no format fits is refused before any work
         seed = self.parameterAsInt(parameters, self.SEED, context)
         extent, extent_crs = self._extent(parameters, context)
         reference = self._reference(parameters, context)
@@ -135,7 +143,7 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
                 height=self._size(parameters, self.HEIGHT, context) or 0,
                 device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)],
                 reporter=reporter_for(feedback),
-                extent=extent, extent_crs=extent_crs, reference=reference,
+                extent=extent, extent_crs=extent_crs, reference=reference, cloud_optimised=cloud_optimised,
             )
         feedback.pushInfo(f"Wrote a {summary['width']} x {summary['height']} synthetic DEM (seed {seed}).")
         write_style_beside(output_path, style_synthetic_dem, feedback)

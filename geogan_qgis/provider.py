@@ -1,10 +1,11 @@
 """The GeoGAN Processing provider (id: geogan): the algorithms and the example Modeler models."""
 
-from qgis.core import QgsApplication, QgsProcessingProvider
+from qgis.core import QgsApplication, QgsProcessingParameterRasterDestination, QgsProcessingParameters, QgsProcessingProvider
 
 from .algorithm_support import plugin_icon
 from .evaluate_realism import EvaluateRealismAlgorithm
 from .example_models import load_example_models
+from .export_heightmap import ExportHeightmapAlgorithm
 from .generate_dem import GenerateDemAlgorithm
 from .realism_map import RealismMapAlgorithm
 from .train_gan import TrainGanAlgorithm
@@ -29,11 +30,31 @@ class GeoGanProvider(QgsProcessingProvider):
         self.addAlgorithm(GenerateDemAlgorithm())
         self.addAlgorithm(EvaluateRealismAlgorithm())
         self.addAlgorithm(RealismMapAlgorithm())
+        self.addAlgorithm(ExportHeightmapAlgorithm())
         # A model finds its steps' algorithms through the registry, which lists this provider only after its
         # first load: so the models come with the refresh that register() asks for (and with any later one).
         if QgsApplication.processingRegistry().providerById(self.id()) is self:
             for model in load_example_models():
                 self.addAlgorithm(model)
+
+    def supportedOutputRasterLayerExtensions(self) -> list:  # noqa: N802
+        """What the raster outputs' file dialogs offer: GeoTIFF first, then every GDAL format holding float32."""
+        from .core.output_formats import supported_extensions
+
+        return supported_extensions()
+
+    def isSupportedOutputValue(self, outputValue, parameter, context):  # noqa: N802,N803
+        """A raster output's name is judged as core.output_formats judges it, with its sentence when refused."""
+        if parameter.type() != QgsProcessingParameterRasterDestination.typeName():
+            return super().isSupportedOutputValue(outputValue, parameter, context)
+        from .core.errors import InputError
+        from .core.output_formats import output_driver
+
+        try:
+            output_driver(QgsProcessingParameters.parameterAsOutputLayer(parameter, outputValue, context))
+        except InputError as error:
+            return False, str(error)
+        return True, ""
 
     def register(self) -> bool:
         """Add the provider to Processing, then reload it so that the example models resolve their steps."""

@@ -1,10 +1,9 @@
 """geogan:realismmap — score how real the terrain of a raster looks, pixel by pixel, with a trained model's critic."""
 
-import os
-
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterBand,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterRasterDestination,
@@ -23,6 +22,7 @@ class RealismMapAlgorithm(GeoGanAlgorithm):
     INPUT = "INPUT"
     BAND = "BAND"
     DEVICE = "DEVICE"
+    CLOUD_OPTIMISED = "CLOUD_OPTIMISED"
     OUTPUT = "OUTPUT"
 
     def name(self) -> str:
@@ -49,7 +49,8 @@ class RealismMapAlgorithm(GeoGanAlgorithm):
             "Use a raster with the training data's CRS and pixel size: relief is judged per pixel, so at another "
             "resolution the scores mean little (the log warns). Models trained before the critic existed are "
             "scored with their GAN discriminator, which is much less reliable.\n\n"
-            "The output (GeoTIFF, float32) has the input's CRS, extent and pixel grid."
+            "The output (GeoTIFF, float32; a cloud-optimised GeoTIFF on request, or another GDAL format that holds "
+            "float32 rasters, chosen by the extension: .img, .asc, .nc, ...) has the input's CRS, extent and pixel grid."
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -60,6 +61,8 @@ class RealismMapAlgorithm(GeoGanAlgorithm):
         self.addParameter(QgsProcessingParameterBand(self.BAND, "Band", 1, self.INPUT, optional=True))
         self.addParameter(mark_advanced(QgsProcessingParameterEnum(
             self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=0)))
+        self.addParameter(mark_advanced(QgsProcessingParameterBoolean(
+            self.CLOUD_OPTIMISED, "Cloud-optimised GeoTIFF (COG)", defaultValue=False)))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Realism map"))
 
     def _input_path(self, parameters, context) -> str:
@@ -74,19 +77,21 @@ class RealismMapAlgorithm(GeoGanAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         require_torch()  # first, so a missing torch gets the install command, not an ImportError
+        from .core.output_formats import output_driver
         from .core.realism_map import realism_map_to_geotiff
 
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         input_path = self._input_path(parameters, context)
         output_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        if os.path.splitext(output_path)[1].lower() not in (".tif", ".tiff"):
-            raise QgsProcessingException(f"GeoGAN writes GeoTIFF; choose an output ending in .tif (got {output_path}).")
+        cloud_optimised = self.parameterAsBoolean(parameters, self.CLOUD_OPTIMISED, context)
+        with core_errors("The realism map was cancelled; no raster was written."):
+            output_driver(output_path, cloud_optimised)  # a name no format fits is refused before any work
         refuse_output_over_inputs({self.OUTPUT: output_path}, {self.MODEL: model_path, self.INPUT: input_path})
         with core_errors("The realism map was cancelled; no raster was written."):
             summary = realism_map_to_geotiff(
                 model_path, input_path, output_path, band=self.parameterAsInt(parameters, self.BAND, context),
                 device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)],
-                reporter=reporter_for(feedback))
+                reporter=reporter_for(feedback), cloud_optimised=cloud_optimised)
         feedback.pushInfo(f"Wrote a {summary['width']} x {summary['height']} realism map; "
                           f"mean window realism {summary['mean_realism']:.3f}.")
         write_style_beside(output_path, style_realism_map, feedback)

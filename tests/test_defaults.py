@@ -17,9 +17,10 @@ REQUIRED = {
     "geogan:generatedem": ["MODEL", "OUTPUT"],
     "geogan:evaluate": ["REAL_LAYERS", "SYNTHETIC_LAYERS", "OUTPUT_REPORT"],
     "geogan:realismmap": ["MODEL", "INPUT", "OUTPUT"],
+    "geogan:exportheightmap": ["INPUT", "OUTPUT"],
 }
 # Training with only the required parameters takes minutes; its defaults are checked without training.
-QUICK_TO_RUN = ["geogan:generatedem", "geogan:evaluate", "geogan:realismmap"]
+QUICK_TO_RUN = ["geogan:generatedem", "geogan:evaluate", "geogan:realismmap", "geogan:exportheightmap"]
 
 
 def algorithm(algorithm_id):
@@ -37,6 +38,8 @@ def only_required(algorithm_id, model, dem, folder) -> dict:
     values = {"INPUT_LAYERS": [dem], "OUTPUT_MODEL": os.path.join(folder, "model.pt"), "MODEL": model,
               "OUTPUT": os.path.join(folder, "output.tif"), "REAL_LAYERS": [dem], "SYNTHETIC_LAYERS": [dem],
               "OUTPUT_REPORT": os.path.join(folder, "report.html"), "INPUT": dem}
+    if algorithm_id == "geogan:exportheightmap":  # a heightmap is a PNG or RAW file
+        values["OUTPUT"] = os.path.join(folder, "output.png")
     return {key: values[key] for key in REQUIRED[algorithm_id]}
 
 

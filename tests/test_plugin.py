@@ -15,7 +15,7 @@ def test_provider_and_algorithms_are_registered(geogan_plugin):
     assert provider is not None and provider.name() == "GeoGAN"
     algorithms = {a.id(): a for a in provider.algorithms()}
     assert set(algorithms) == {"geogan:traingan", "geogan:generatedem", "geogan:evaluate", "geogan:realismmap",
-                               "geogan:Synthetic terrain from a DEM (example model)"}
+                               "geogan:exportheightmap", "geogan:Synthetic terrain from a DEM (example model)"}
     for algorithm in algorithms.values():
         assert len(algorithm.shortHelpString()) > 100 and not algorithm.icon().isNull()
     train = algorithms["geogan:traingan"]
@@ -26,9 +26,13 @@ def test_provider_and_algorithms_are_registered(geogan_plugin):
     assert {o.name() for o in train.outputDefinitions()} >= {"OUTPUT_MODEL", "GENERATOR_LOSS", "DISCRIMINATOR_LOSS"}
     generate = algorithms["geogan:generatedem"]
     assert [p.name() for p in generate.parameterDefinitions()] == [
-        "MODEL", "WIDTH", "HEIGHT", "EXTENT", "REFERENCE_LAYER", "SEED", "DEVICE", "OUTPUT"]
+        "MODEL", "WIDTH", "HEIGHT", "EXTENT", "REFERENCE_LAYER", "SEED", "DEVICE", "CLOUD_OPTIMISED", "OUTPUT"]
     realism_map = algorithms["geogan:realismmap"]
-    assert [p.name() for p in realism_map.parameterDefinitions()] == ["MODEL", "INPUT", "BAND", "DEVICE", "OUTPUT"]
+    assert [p.name() for p in realism_map.parameterDefinitions()] == [
+        "MODEL", "INPUT", "BAND", "DEVICE", "CLOUD_OPTIMISED", "OUTPUT"]
+    heightmap = algorithms["geogan:exportheightmap"]
+    assert [p.name() for p in heightmap.parameterDefinitions()] == ["INPUT", "BAND", "SIZE", "OUTPUT"]
+    assert {o.name() for o in heightmap.outputDefinitions()} == {"OUTPUT", "SCALING", "MIN_ELEVATION", "MAX_ELEVATION"}
 
 
 def test_core_lives_inside_the_plugin_package(geogan_plugin, plugin_parent_dir):
@@ -49,9 +53,9 @@ def test_desktop_gui_adds_and_removes_menu_actions(geogan_plugin, qgis_iface):
     try:
         labels = [a.text() for a in plugin.actions]
         # Every algorithm, in menu order, then any tools (installer, diagnostics) the plugin adds after them.
-        assert labels[:4] == ["Train terrain GAN…", "Generate synthetic DEM…", "Evaluate terrain realism…",
-                              "Realism map…"]
-        assert [a.text() for a in plugin.toolbar.actions()] == labels[:4]
+        assert labels[:5] == ["Train terrain GAN…", "Generate synthetic DEM…", "Evaluate terrain realism…",
+                              "Realism map…", "Export heightmap…"]
+        assert [a.text() for a in plugin.toolbar.actions()] == labels[:5]
         assert all(not a.icon().isNull() for a in plugin.actions)
         assert registry.providerById("geogan") is not None
     finally:
@@ -119,6 +123,7 @@ def test_plugin_loads_without_torch_and_says_how_to_install_it(plugin_parent_dir
     done = subprocess.run([sys.executable, str(script), plugin_parent_dir, sample_dem, str(tmp_path / "m.pt")],
                           capture_output=True, text=True, env=env, timeout=120)
     assert ("ALGORITHMS ['geogan:Synthetic terrain from a DEM (example model)', 'geogan:evaluate', "
-            "'geogan:generatedem', 'geogan:realismmap', 'geogan:traingan']") in done.stdout, done.stderr
+            "'geogan:exportheightmap', 'geogan:generatedem', 'geogan:realismmap', 'geogan:traingan']"
+            ) in done.stdout, done.stderr
     assert "REFUSED GeoGAN needs PyTorch" in done.stdout and "torch_installer.py install" in done.stdout, done.stdout
     assert not (tmp_path / "m.pt").exists()
