@@ -26,7 +26,8 @@ def _results(path):
 
 
 def main(results_dir, dists):
-    header = "| distribution | QGIS | Python | numpy | GDAL | torch | passed | failed | skipped | minutes |"
+    header = ("| distribution (commit) | QGIS | Python | numpy | GDAL | torch | passed | failed or error | skipped "
+              "| minutes |")
     lines = [header, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     notes, ok = [], True
     for dist in dists:

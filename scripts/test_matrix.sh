@@ -23,10 +23,11 @@ DISTS=${MATRIX_DISTS:-trixie sid}
 PYTEST_ARGS=${MATRIX_PYTEST_ARGS:-}
 RESULTS=${MATRIX_RESULTS:-$PROJECT/build/matrix}
 MIRROR=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+# The Makefile's APT_PACKAGES are in both, so `make package` / `make setup` find nothing to install.
 DEBIAN_PACKAGES="qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-scipy python3-torch python3-matplotlib
-  python3-venv xvfb xauth make git ca-certificates"
-BOOKWORM_PACKAGES="qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-scipy python3-venv xvfb xauth make git
-  ca-certificates"
+  python3-venv python3-pip xvfb xauth make git ca-certificates"
+BOOKWORM_PACKAGES="qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-scipy python3-venv python3-pip xvfb
+  xauth make git ca-certificates"
 VENV=/opt/geogan-venv
 MOUNTS="/opt/wheels /opt/pypi /opt/pypi-more /proc /sys /dev /dev/pts"
 CHROOT_ENV=(/usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
@@ -76,8 +77,19 @@ copy_machine_settings() {  # apt sources, DNS, certificates and pip settings, as
 
 build_base() {
   local dist=$1 base=$ROOT/$1.base packages=$DEBIAN_PACKAGES
-  [ -f "$base/.geogan-matrix-base" ] && return 0
   [ "$dist" = bookworm ] && packages=$BOOKWORM_PACKAGES
+  if [ -f "$base/.geogan-matrix-base" ]; then  # a base from before a package was added to the lists gets it
+    local missing
+    missing=$(chroot "$base" dpkg-query -W -f='${Package} ${Status}\n' $(echo $packages) 2>&1 | grep -v ' installed$' | cut -d' ' -f1 || true)
+    [ -z "$missing" ] && return 0
+    echo "== adding to the $dist base: $missing"
+    CURRENT=$base; mount_all "$base"
+    chroot "$base" "${CHROOT_ENV[@]}" DEBIAN_FRONTEND=noninteractive bash -ec "apt-get update -qq
+      apt-get install -y -qq --no-install-recommends $(echo $packages) >> /var/log/geogan-matrix-apt.log; apt-get clean" \
+      || { echo "apt failed: $base/var/log/geogan-matrix-apt.log" >&2; return 1; }
+    umount_all "$base"; CURRENT=""
+    return 0
+  fi
   echo "== building the $dist base in $base (once)"
   local start=$SECONDS
   if [ ! -f "$base/.geogan-matrix-packages" ]; then
@@ -152,7 +164,9 @@ run_dist() {
   cp "$run/root/junit.xml" "$RESULTS/$dist.junit.xml" 2>/dev/null || rm -f "$RESULTS/$dist.junit.xml"
   echo "$rc $((SECONDS - start))" > "$RESULTS/$dist.status"
   umount_all "$run"; CURRENT=""
-  [ -n "${MATRIX_KEEP_RUN:-}" ] || safe_remove "$run"
+  if [ -z "${MATRIX_KEEP_RUN:-}" ] && ! findmnt -rn -o TARGET | grep -q "^$run/"; then
+    mv "$run" "$run.old.$$" && (rm -rf "$run.old.$$" &)   # removing gigabytes takes minutes: not on the way
+  fi
 }
 
 overall=0
