@@ -22,7 +22,9 @@ GEOTIFF_EXTENSIONS = ("tif", "tiff")
 # Drivers that have an extension and can write float32 but are no place for a DEM: they would refer to the scratch
 # file (VRT), render it as a picture or tile pyramid, or need a server.
 UNSUITABLE_DRIVERS = {"VRT", "KMLSUPEROVERLAY", "PDF", "MBTiles", "Rasterlite", "WMS", "WMTS", "PostGISRaster",
-                      "NGW", "MEM", "PDS4", "R", "FITS"}
+                      "NGW", "MEM", "PDS4", "R", "FITS",
+                      "NTv2", "MRF"}  # a datum shift grid of four bands; MRF fails to create its index beside the data
+UNSUITABLE_EXTENSIONS = {"sg-grd-z"}  # SAGA's zipped grid: GDAL writes it only through /vsizip/
 # Creation options of the cloud-optimised GeoTIFF (GDAL's COG driver, GDAL 3.1+): overviews averaged, as a DEM's are.
 COG_OPTIONS = ["COMPRESS=DEFLATE", "PREDICTOR=YES", "BIGTIFF=IF_SAFER", "RESAMPLING=AVERAGE", "OVERVIEWS=AUTO"]
 
@@ -53,7 +55,8 @@ def float_formats() -> dict:
     for driver, extensions, holds_float in _raster_drivers():
         if holds_float:
             for extension in extensions:
-                formats.setdefault(extension, driver.ShortName)
+                if extension not in UNSUITABLE_EXTENSIONS:
+                    formats.setdefault(extension, driver.ShortName)
     return formats
 
 
@@ -97,7 +100,7 @@ def output_driver(path: str, cloud_optimised: bool = False) -> str:
             f"(.{extension}), so GeoGAN does not write {name}. Write a GeoTIFF (.tif) or another format that holds them "
             f"({_supported_sentence()}); for a 16-bit heightmap (PNG or RAW) for game engines and 3D tools, run "
             f"'Export heightmap' (geogan:exportheightmap) on the raster.")
-    raise InputError(f"GDAL has no raster format that writes .{extension} files, so GeoGAN cannot write {name}. "
+    raise InputError(f"GeoGAN writes no raster format whose files end in .{extension}, so it cannot write {name}. "
                      f"Choose an output ending in one of {_supported_sentence()}.")
 
 
@@ -132,15 +135,23 @@ def _translate(geotiff: str, path: str, driver_name: str) -> None:
             raise failure from error
         # Every file of the dataset (a .prj, .aux.xml, .hdr beside it) is named after the temporary one, which may
         # have been written beside the main file after GetFileList: list the scratch files again.
-        files = sorted(set(files) | {os.path.join(folder, name) for name in os.listdir(folder)
-                                     if os.path.join(folder, name).startswith(scratch_stem)})
+        files = sorted(set(files) | set(_named_after(scratch_stem)))
         output_stem = os.path.join(folder, stem)
         side_files = [name for name in files if name != temporary]
         for name in side_files + [temporary]:  # the main file last: it appears when everything beside it is there
             move_into_place(name, output_stem + name[len(scratch_stem):])
     finally:
-        for name in set(files) | {temporary, temporary + ".aux.xml"}:
+        for name in set(files) | set(_named_after(scratch_stem)):
             remove_quietly(name)
+
+
+def _named_after(stem: str) -> list:
+    """The files whose path starts with `stem` (a temporary dataset's main and side files)."""
+    folder = os.path.dirname(stem)
+    try:
+        return [os.path.join(folder, name) for name in os.listdir(folder) if os.path.join(folder, name).startswith(stem)]
+    except OSError:
+        return []
 
 
 @contextlib.contextmanager

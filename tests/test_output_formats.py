@@ -58,7 +58,7 @@ def test_cloud_optimised_geotiff_on_request(trained_model, tmp_path):
 
 @pytest.mark.parametrize("name, sentence", [
     ("synthetic.png", r"does not write float32 elevations as Portable Network Graphics .*Export heightmap"),
-    ("synthetic.foo", r"no raster format that writes \.foo files.*\.tif, \.tiff, \.asc"),
+    ("synthetic.foo", r"no raster format whose files end in \.foo.*\.tif, \.tiff, \.asc"),
 ])
 def test_names_no_float_format_fits_are_refused_and_nothing_is_written(trained_model, tmp_path, name, sentence):
     folder = tmp_path / "out"
