@@ -303,7 +303,8 @@ def main(argv=None) -> int:
                         help="raster to write (float32, tagged synthetic): a GeoTIFF (.tif), or another GDAL format "
                              "named by the extension, such as .img or .asc")
     parser.add_argument("--cloud-optimised", action="store_true",
-                        help="write a cloud-optimised GeoTIFF (GDAL's COG driver; the output ends in .tif)")
+                        help="write a cloud-optimised GeoTIFF (GDAL's COG driver; the output ends in .tif) (default: off, "
+                             "a plain tiled GeoTIFF)")
     parser.add_argument("--width", type=int, default=0, help="output width in pixels, any size up to 65536 (default: the model's tile size)")
     parser.add_argument("--height", type=int, default=0,
                         help="output height in pixels, any size up to 65536 (default: the model's tile size)")
