@@ -12,7 +12,7 @@ PLUGIN_SOURCES := $(shell find geogan_qgis core resources -type f -not -path '*/
 export QT_QPA_PLATFORM := offscreen
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup system-packages demo test test-matrix package install uninstall screenshots bench clean
+.PHONY: setup system-packages demo test test-matrix package install uninstall screenshots sample-model bench clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -47,6 +47,11 @@ uninstall:
 
 # Retakes docs/screenshots/*.png in the real QGIS desktop under Xvfb (the test that checks the dialogs), and the
 # training monitor's mid-training picture (tests/test_monitor_dock.py).
+# The sample model shipped in the plugin (resources/sample_model/), the default MODEL of generatedem and
+# realismmap: the default training on the sample DEM. Committed; rebuild it when the defaults or networks change.
+sample-model: setup
+	$(PYTHON) scripts/build_sample_model.py
+
 screenshots: setup
 	GEOGAN_UPDATE_SCREENSHOTS=1 $(PYTHON) -m pytest -q tests/test_desktop.py tests/test_monitor_dock.py
 

@@ -8,11 +8,10 @@ from qgis.PyQt.QtGui import QIcon
 
 from .core.devices import DEVICE_CHOICES
 from .icons_and_help import algorithm_icon, help_url
+from .paths import RESOURCES_DIR
 from .translation import translate
 
 DEVICE_OPTIONS = list(DEVICE_CHOICES)  # the enum's order is public: 0 auto, 1 cpu, 2 cuda, 3 mps
-PLUGIN_DIR = os.path.dirname(__file__)
-RESOURCES_DIR = os.path.join(PLUGIN_DIR, "resources")
 
 
 def plugin_icon() -> QIcon:

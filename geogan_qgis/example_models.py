@@ -5,9 +5,7 @@ import os
 
 from qgis.core import QgsProcessingModelAlgorithm
 
-from .icons_and_help import RESOURCES_DIR
-
-MODELS_DIR = os.path.join(RESOURCES_DIR, "models")
+from .paths import MODELS_DIR
 
 
 def load_example_models() -> list:

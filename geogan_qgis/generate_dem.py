@@ -15,6 +15,7 @@ from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, ref
 from .compat import FILE_BEHAVIOUR, INTEGER_NUMBER, mark_advanced
 from .dependencies import require_torch
 from .layers import SyntheticDemStyler, style_synthetic_dem, write_style_beside
+from .paths import SAMPLE_MODEL
 
 
 class GenerateDemAlgorithm(GeoGanAlgorithm):
@@ -58,7 +59,10 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterFile(self.MODEL, "Trained model", FILE_BEHAVIOUR, extension="pt"))
+        # Optional with a default: QGIS 3.22 refuses a File parameter left out, default or not.
+        self.addParameter(QgsProcessingParameterFile(
+            self.MODEL, "Trained model [default: the sample model shipped with GeoGAN]", FILE_BEHAVIOUR,
+            extension="pt", defaultValue=SAMPLE_MODEL, optional=True))
         for key, label in ((self.WIDTH, "Width (pixels)"), (self.HEIGHT, "Height (pixels)")):
             self.addParameter(QgsProcessingParameterNumber(
                 key, f"{label} [empty: the model's tile size]", INTEGER_NUMBER, None, optional=True, minValue=1))

@@ -5,9 +5,7 @@ import os
 from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtGui import QIcon
 
-PLUGIN_DIR = os.path.dirname(os.path.abspath(__file__))
-RESOURCES_DIR = os.path.join(PLUGIN_DIR, "resources")
-ICONS_DIR = os.path.join(RESOURCES_DIR, "icons")
+from .paths import ICONS_DIR, PLUGIN_DIR, RESOURCES_DIR
 
 
 def algorithm_icon(algorithm_name: str) -> QIcon:

@@ -12,7 +12,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtXml import QDomDocument
 
-from .algorithm_support import RESOURCES_DIR
+from .paths import RESOURCES_DIR
 from .compat import set_layer_abstract
 
 DEM_STYLE = os.path.join(RESOURCES_DIR, "synthetic_dem.qml")

@@ -15,6 +15,7 @@ from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, ref
 from .compat import FILE_BEHAVIOUR, mark_advanced
 from .dependencies import require_torch
 from .layers import REALISM_LAYER_NAME, RealismMapStyler, style_realism_map, write_style_beside
+from .paths import SAMPLE_MODEL
 
 
 class RealismMapAlgorithm(GeoGanAlgorithm):
@@ -54,7 +55,10 @@ class RealismMapAlgorithm(GeoGanAlgorithm):
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterFile(self.MODEL, "Trained model", FILE_BEHAVIOUR, extension="pt"))
+        # Optional with a default: QGIS 3.22 refuses a File parameter left out, default or not.
+        self.addParameter(QgsProcessingParameterFile(
+            self.MODEL, "Trained model [default: the sample model shipped with GeoGAN]", FILE_BEHAVIOUR,
+            extension="pt", defaultValue=SAMPLE_MODEL, optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, "Elevation raster to score"))
         # Optional with a default: QGIS 3.22 (Processing and qgis_process) refuses a band parameter that is left
         # out, default or not; left out or not set, it is band 1.

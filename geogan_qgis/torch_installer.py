@@ -171,8 +171,12 @@ def qgis_python_executable() -> str:
     in the desktop (qgis, qgis-bin.exe, QGIS.app/Contents/MacOS/QGIS), so look beside the Python QGIS embeds:
     Linux /usr/bin/python3.X, Windows (OSGeo4W and the standalone installer) apps/Python3XX/python.exe,
     macOS QGIS.app/Contents/MacOS/bin/python3 or its Python framework's bin/python3.X."""
-    if os.path.basename(sys.executable or "").lower().startswith("python"):
-        return sys.executable
+    executable = sys.executable or ""
+    # Embedded in QGIS or qgis_process, sys.executable can be whatever "python3" is first on PATH (a pyenv shim,
+    # another Python): trust it only when it belongs to the running Python's own prefix.
+    own_prefix = os.path.abspath(sys.exec_prefix) + os.sep
+    if os.path.basename(executable).lower().startswith("python") and os.path.abspath(executable).startswith(own_prefix):
+        return executable
     major, minor = sys.version_info[:2]
     names = (f"python{major}.{minor}", f"python{major}", "python", "python.exe", f"python{major}.exe")
     folders = [os.path.join(sys.exec_prefix, "bin"), sys.exec_prefix, os.path.join(sys.prefix, "bin"), sys.prefix]

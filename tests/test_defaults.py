@@ -14,9 +14,9 @@ OPTIONAL_FLAG = getattr(getattr(Qgis, "ProcessingParameterFlag", None), "Optiona
 # What a user must give; every other parameter has a default or is optional.
 REQUIRED = {
     "geogan:traingan": ["INPUT_LAYERS", "OUTPUT_MODEL"],
-    "geogan:generatedem": ["MODEL", "OUTPUT"],
+    "geogan:generatedem": ["OUTPUT"],  # MODEL: the sample model shipped with the plugin
     "geogan:evaluate": ["REAL_LAYERS", "SYNTHETIC_LAYERS", "OUTPUT_REPORT"],
-    "geogan:realismmap": ["MODEL", "INPUT", "OUTPUT"],
+    "geogan:realismmap": ["INPUT", "OUTPUT"],
     "geogan:exportheightmap": ["INPUT", "OUTPUT"],
 }
 # Training with only the required parameters takes minutes; its defaults are checked without training.

@@ -82,7 +82,8 @@ def test_zip_is_an_installable_plugin(tmp_path):
     assert {n.split("/")[0] for n in names} == {"geogan_qgis"}
     for required in ("metadata.txt", "LICENSE", "README.md", "__init__.py", "core/train.py",
                      "resources/jacksboro_dem.tif", "resources/synthetic_dem.qml", "resources/geogan.svg",
-                     "resources/icons/traingan.svg", "resources/models/synthetic_terrain_from_dem.model3"):
+                     "resources/icons/traingan.svg", "resources/models/synthetic_terrain_from_dem.model3",
+                     "resources/sample_model/jacksboro_gan.pt"):
         assert f"geogan_qgis/{required}" in names
     metadata = zipfile.ZipFile(tmp_path / "geogan_qgis.zip").read("geogan_qgis/metadata.txt").decode()
     assert "hasProcessingProvider=yes" in metadata and "qgisMaximumVersion=4.99" in metadata

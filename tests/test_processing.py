@@ -28,6 +28,16 @@ def test_losses_are_outputs(geogan_plugin, sample_dem, tmp_path):
     assert (tmp_path / "m.pt").stat().st_size > 10000
 
 
+def test_the_shipped_sample_model_generates_terrain_without_training(geogan_plugin, tmp_path):
+    output = tmp_path / "first.tif"
+    processing.run("geogan:generatedem", {"WIDTH": 256, "HEIGHT": 256, "OUTPUT": str(output)})  # MODEL left out
+    dataset = gdal.Open(str(output))
+    assert dataset.GetMetadataItem("GEOGAN_MODEL") == "jacksboro_gan.pt"
+    assert int(dataset.GetMetadataItem("GEOGAN_ITERATIONS")) >= 1000  # a trained model, not a placeholder
+    relief = dataset.ReadAsArray()
+    assert np.isfinite(relief).all() and np.ptp(relief) > 20  # metres of relief, as in the sample DEM
+
+
 def test_training_continues_a_model_given_as_resume_model(trained_model, sample_dem, tmp_path):
     import torch
 

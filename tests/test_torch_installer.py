@@ -158,6 +158,15 @@ def test_packages_folder_is_per_python_version_inside_the_profile(geogan_plugin,
         sys.path.remove(folder)
 
 
+def test_pip_runs_with_qgis_own_python_not_the_first_python_on_path(geogan_plugin, monkeypatch):
+    from geogan_qgis.torch_installer import qgis_python_executable
+
+    # Embedded in qgis_process, sys.executable can be the PATH's python3 (here a pyenv shim): not QGIS's Python.
+    monkeypatch.setattr(sys, "executable", "/root/.pyenv/shims/python3")
+    found = qgis_python_executable()
+    assert found.startswith(sys.exec_prefix) and os.access(found, os.X_OK)
+
+
 def test_constraints_pin_numpy_first_and_everything_built_on_it(geogan_plugin):
     import numpy
 
