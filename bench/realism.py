@@ -2,7 +2,7 @@
 
 The sample DEM is split: training uses the left two thirds only, the right third is held out. Every candidate's
 64-pixel tiles are compared with the held-out tiles by the 1-Wasserstein distance of each descriptor
-distribution (core.metrics, as `geogan:evaluatedem` computes them). Each distance is divided by the same
+distribution (core.metrics, as `geogan:evaluate` computes them). Each distance is divided by the same
 distance for real tiles of the training part (the real-vs-real floor), and the realism score is the mean of
 those ratios over slope, curvature, relief and roughness: 1.0 means "as close to the held-out terrain as real
 terrain next to it"; larger is worse. Candidates:

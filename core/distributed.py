@@ -4,7 +4,8 @@ Every rank holds the same generator and discriminator, draws its own tiles and n
 gradients are averaged with one all-reduce per network and step before the optimiser steps: the
 scheme of DistributedDataParallel. The all-reduce is done here rather than by DDP's reducer because
 a GAN step runs the discriminator twice before one backward and the lazy R1 penalty needs a double
-backward, neither of which DDP's reducer supports (StyleGAN2-ADA averages gradients the same way).
+backward, neither of which DDP's reducer supports (StyleGAN3 averages its gradients with one flat
+all-reduce the same way; StyleGAN2-ADA wraps its networks in DDP instead).
 """
 
 import os

@@ -55,18 +55,6 @@ class PrintedFeedback:
         return Feedback()
 
 
-def read_elevation(path):
-    from osgeo import gdal
-
-    dataset = gdal.Open(path)
-    band = dataset.GetRasterBand(1)
-    values = band.ReadAsArray().astype("float64")
-    nodata = band.GetNoDataValue()
-    if nodata is not None:
-        values[values == nodata] = float("nan")
-    return values, dataset.GetGeoTransform()
-
-
 def draw_comparison(real_path, synthetic_path, picture_path, caption):
     """Hillshades (top) and drainage networks (bottom) of the real and the synthetic DEM, at the same scale."""
     import warnings
@@ -79,13 +67,15 @@ def draw_comparison(real_path, synthetic_path, picture_path, caption):
     import matplotlib.pyplot as plt
     import numpy as np
     from geogan_qgis.core.drainage import CHANNEL_CELLS, depression_fraction, exceedance_exponent, route_flow
+    from geogan_qgis.core.raster_io import read_band
     from geogan_qgis.core.terrain import hillshade, pixel_size_metres
 
     panels = []
     for title, path in (("Real: USGS DEM, Jacksboro fault (TN)", real_path), ("Synthetic: GeoGAN", synthetic_path)):
-        elevation, transform = read_elevation(path)
-        latitude = transform[3] + transform[5] * elevation.shape[0] / 2
-        pixel_x, pixel_y = pixel_size_metres((transform[1], transform[5]), True, latitude)
+        raster = read_band(path)
+        elevation, grid = raster.values.astype(np.float64), raster.grid
+        latitude = grid.origin[1] - grid.pixel_size[1] * grid.height / 2
+        pixel_x, pixel_y = pixel_size_metres(grid.pixel_size, grid.is_geographic(), latitude)
         filled = np.where(np.isfinite(elevation), elevation, np.nanmean(elevation))
         routing = route_flow(elevation)
         panels.append((title, elevation, hillshade(filled, pixel_x, pixel_y), pixel_x, pixel_y, routing))
