@@ -37,7 +37,7 @@ def geojson(tmp_path):
 
 @pytest.mark.parametrize("case, message", [
     ("no layers", "No input raster"),
-    ("vector layer", "raster"),
+    ("vector layer", "points is not a raster layer; choose elevation raster layers"),
     ("small raster", "smaller than the 32-pixel tile"),
     ("small raster for the cascade", "100 x 100 pixels; training needs rasters of at least 128 x 128 pixels"),
     ("all nodata", "only nodata"),
