@@ -4,7 +4,7 @@ SYSTEM_PYTHON := /usr/bin/python3
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 # python3-pip: the PyTorch installer runs pip with Debian's Python (its tests too).
-APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-scipy python3-venv python3-pip xvfb
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-scipy python3-venv python3-pip xvfb xauth
 BENCH_APT_PACKAGES := grass-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PLUGIN_SOURCES := $(shell find geogan_qgis core resources -type f -not -path '*/__pycache__/*') metadata.txt README.md LICENSE scripts/build_plugin.py
