@@ -8,6 +8,11 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
+try:  # Qt 6 (QGIS 4) moved QAction to QtGui; Qt 5 has it in QtWidgets
+    from qgis.PyQt.QtGui import QAction
+except ImportError:
+    from qgis.PyQt.QtWidgets import QAction
+
 
 def _pick(new_scope: str, new_name: str, old_owner, old_name: str):
     """The scoped enum value of newer QGIS when present, else the old class attribute."""

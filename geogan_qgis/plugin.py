@@ -3,9 +3,9 @@
 import os
 
 from qgis.core import QgsApplication
-from qgis.PyQt.QtWidgets import QAction
 
 from .algorithm_support import plugin_icon
+from .compat import QAction
 from .icons_and_help import algorithm_icon
 from .provider import GeoGanProvider
 from .translation import install_translator, remove_translator, translate
