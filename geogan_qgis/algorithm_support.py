@@ -25,6 +25,23 @@ def reporter_for(feedback: QgsProcessingFeedback):
     return Reporter(progress=feedback.setProgress, is_cancelled=feedback.isCanceled, log=feedback.pushInfo)
 
 
+def _gdal_file_of(layer: QgsRasterLayer) -> str:
+    """The file a raster layer reads, refusing layers GDAL cannot open (GeoGAN reads files through GDAL)."""
+    if layer.providerType() != "gdal":
+        raise QgsProcessingException(
+            f"{layer.name()} is a {layer.providerType()} layer; GeoGAN reads files through GDAL, "
+            f"so save it as a GeoTIFF first (Export > Save As).")
+    return layer.source()
+
+
+def raster_layer_path(algorithm, parameters, key, context) -> str:
+    """The file path of the raster layer given for a single-layer parameter, refusing anything else."""
+    layer = algorithm.parameterAsRasterLayer(parameters, key, context)
+    if not isinstance(layer, QgsRasterLayer):
+        raise QgsProcessingException("The input could not be opened as a raster layer; choose an elevation raster.")
+    return _gdal_file_of(layer)
+
+
 def raster_layer_paths(algorithm, parameters, key, context) -> list:
     """File paths of the raster layers given for a multiple-layer parameter, refusing anything else."""
     layers = algorithm.parameterAsLayerList(parameters, key, context)
@@ -38,11 +55,7 @@ def raster_layer_paths(algorithm, parameters, key, context) -> list:
     for layer in layers:
         if not isinstance(layer, QgsRasterLayer):
             raise QgsProcessingException(f"{layer.name()} is not a raster layer; choose elevation raster layers.")
-        if layer.providerType() != "gdal":
-            raise QgsProcessingException(
-                f"{layer.name()} is a {layer.providerType()} layer; GeoGAN reads files through GDAL, "
-                f"so save it as a GeoTIFF first (Export > Save As).")
-        paths.append(layer.source())
+        paths.append(_gdal_file_of(layer))
     return paths
 
 

@@ -1,17 +1,15 @@
 """geogan:exportheightmap — a 16-bit PNG or RAW heightmap of an elevation raster for game engines and 3D tools."""
 
 from qgis.core import (
-    QgsProcessingException,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBand,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterRasterLayer,
-    QgsRasterLayer,
 )
 
-from .algorithm_support import GeoGanAlgorithm, core_errors, refuse_output_over_inputs
+from .algorithm_support import GeoGanAlgorithm, core_errors, raster_layer_path, refuse_output_over_inputs
 
 
 def _size_label(size: int) -> str:
@@ -70,20 +68,10 @@ class ExportHeightmapAlgorithm(GeoGanAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.MIN_ELEVATION, "Lowest elevation (heightmap value 0)"))
         self.addOutput(QgsProcessingOutputNumber(self.MAX_ELEVATION, "Highest elevation (heightmap value 65535)"))
 
-    def _input_path(self, parameters, context) -> str:
-        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
-        if not isinstance(layer, QgsRasterLayer):
-            raise QgsProcessingException("The input could not be opened as a raster layer; choose an elevation raster.")
-        if layer.providerType() != "gdal":
-            raise QgsProcessingException(
-                f"{layer.name()} is a {layer.providerType()} layer; GeoGAN reads files through GDAL, "
-                f"so save it as a GeoTIFF first (Export > Save As).")
-        return layer.source()
-
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from .core.heightmap import SIZES, export_heightmap, scaling_path
 
-        input_path = self._input_path(parameters, context)
+        input_path = raster_layer_path(self, parameters, self.INPUT, context)
         output_path = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         refuse_output_over_inputs({self.OUTPUT: output_path, self.SCALING: scaling_path(output_path)},
                                   {self.INPUT: input_path})

@@ -1,17 +1,22 @@
 """geogan:realismmap — score how real the terrain of a raster looks, pixel by pixel, with a trained model's critic."""
 
 from qgis.core import (
-    QgsProcessingException,
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
-    QgsRasterLayer,
 )
 
-from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, refuse_output_over_inputs, reporter_for
+from .algorithm_support import (
+    DEVICE_OPTIONS,
+    GeoGanAlgorithm,
+    core_errors,
+    raster_layer_path,
+    refuse_output_over_inputs,
+    reporter_for,
+)
 from .compat import FILE_BEHAVIOUR, mark_advanced
 from .dependencies import require_torch
 from .layers import REALISM_LAYER_NAME, RealismMapStyler, style_realism_map, write_style_beside
@@ -69,23 +74,13 @@ class RealismMapAlgorithm(GeoGanAlgorithm):
             self.CLOUD_OPTIMISED, "Cloud-optimised GeoTIFF (COG)", defaultValue=False)))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Realism map"))
 
-    def _input_path(self, parameters, context) -> str:
-        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
-        if not isinstance(layer, QgsRasterLayer):
-            raise QgsProcessingException("The input could not be opened as a raster layer; choose an elevation raster.")
-        if layer.providerType() != "gdal":
-            raise QgsProcessingException(
-                f"{layer.name()} is a {layer.providerType()} layer; GeoGAN reads files through GDAL, "
-                f"so save it as a GeoTIFF first (Export > Save As).")
-        return layer.source()
-
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         require_torch()  # first, so a missing torch gets the install command, not an ImportError
         from .core.output_formats import output_driver
         from .core.realism_map import realism_map_to_geotiff
 
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
-        input_path = self._input_path(parameters, context)
+        input_path = raster_layer_path(self, parameters, self.INPUT, context)
         output_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         cloud_optimised = self.parameterAsBoolean(parameters, self.CLOUD_OPTIMISED, context)
         with core_errors("The realism map was cancelled; no raster was written."):
