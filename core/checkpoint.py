@@ -15,6 +15,13 @@ FORMAT_NAME = "geogan-terrain-gan"
 FORMAT_VERSION = 2
 ARCHITECTURE = "coarse-to-fine cascade"
 SINGLE_STAGE = "single GAN"
+# Conditional models (core.train_conditional) share the format; "architecture" says what they do.
+VOID_FILLING = "void filling"
+SUPER_RESOLUTION = "super-resolution"
+TERRAIN_GANS = (SINGLE_STAGE, ARCHITECTURE)
+# What each kind of model does, for the sentence that refuses a model of the wrong kind.
+PURPOSES = {SINGLE_STAGE: "generating synthetic terrain", ARCHITECTURE: "generating synthetic terrain",
+            VOID_FILLING: "filling voids in DEMs", SUPER_RESOLUTION: "sharpening coarse DEMs (super-resolution)"}
 REQUIRED_KEYS = ("format", "format_version", "settings", "normalisation", "grid", "generator", "discriminator")
 
 
@@ -30,8 +37,9 @@ def save_checkpoint(path: str, checkpoint: dict) -> None:
     write_atomically(path, buffer.getbuffer())
 
 
-def load_checkpoint(path: str, device: str = "cpu") -> dict:
-    """Load and check a GeoGAN model file; any problem becomes a CheckpointError that says what to do."""
+def load_checkpoint(path: str, device: str = "cpu", kinds: tuple = TERRAIN_GANS) -> dict:
+    """Load and check a GeoGAN model file of one of `kinds` (architectures); any problem becomes a
+    CheckpointError that says what to do."""
     name = os.path.basename(path)
     if not path or not os.path.isfile(path):
         raise CheckpointError(f"The model file {path!r} does not exist; choose a model file, or train one first "
@@ -55,6 +63,11 @@ def load_checkpoint(path: str, device: str = "cpu") -> dict:
         raise CheckpointError(
             f"{name} was written by a newer GeoGAN (model format {checkpoint['format_version']}); update GeoGAN."
         )
+    kind = checkpoint.get("architecture", SINGLE_STAGE)
+    if kind not in kinds:
+        wanted = PURPOSES[kinds[0]]
+        raise CheckpointError(f"{name} is a model for {PURPOSES.get(kind, kind)}, not for {wanted}; choose a model "
+                              f"trained for {wanted}.")
     required = REQUIRED_KEYS + (("coarse",) if checkpoint.get("architecture") == ARCHITECTURE else ())
     missing = [key for key in required if key not in checkpoint]
     if missing:

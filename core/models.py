@@ -120,6 +120,61 @@ class RefinementGenerator(nn.Module):
         return upsampled + detail
 
 
+class SuperResolutionGenerator(RefinementGenerator):
+    """A coarse DEM's relief (batch, 1, h / k, w / k) and noise to relief (batch, 1, h, w) whose k x k block
+    averages equal the coarse relief exactly: the refinement's detail, with each block's mean error removed."""
+
+    def forward(self, noise: torch.Tensor, coarse: torch.Tensor) -> torch.Tensor:
+        relief = super().forward(noise, coarse)
+        k = self.coarse_factor
+        return relief + F.interpolate(coarse - F.avg_pool2d(relief, k), scale_factor=k, mode="nearest")
+
+
+def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of values where mask is 1, per tile (batch, 1, 1, 1); 0 for a tile with no known cell."""
+    return (values * mask).sum(dim=(2, 3), keepdim=True) / mask.sum(dim=(2, 3), keepdim=True).clamp_min(1.0)
+
+
+class VoidFillGenerator(nn.Module):
+    """Relief with voids, its mask of known cells (1) and noise (each batch, 1, h, w) to filled relief.
+
+    A U-Net: the encoder sees the known relief around a void down to 1/16 of the window, so valleys and
+    ridges are continued across it; skips keep the edges of the void sharp. Known cells come out as they
+    went in (never the voids' true values: only relief * mask enters), and the network works on relief
+    relative to the known cells' mean, so windows of any elevation are filled alike.
+    """
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        channels = config.unet_channels
+        self.stem = _conv(3, channels[0])
+        self.down = nn.ModuleList(
+            nn.Sequential(_conv(a, b), nn.LeakyReLU(0.2, inplace=True), _conv(b, b), nn.LeakyReLU(0.2, inplace=True))
+            for a, b in zip(channels[:-1], channels[1:]))
+        self.up = nn.ModuleList(
+            nn.Sequential(_conv(a + b, a), nn.LeakyReLU(0.2, inplace=True), _conv(a, a), nn.LeakyReLU(0.2, inplace=True))
+            for a, b in zip(channels[:-1], channels[1:]))
+        self.to_relief = nn.Conv2d(channels[0], 1, 1)
+
+    @property
+    def window_multiple(self) -> int:
+        """Window sides must be multiples of this (the encoder halves them this many times over)."""
+        return 2 ** len(self.down)
+
+    def forward(self, noise: torch.Tensor, relief: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+        level = masked_mean(relief, known)
+        x = torch.cat([(relief - level) * known, known, noise], dim=1)
+        x = F.leaky_relu(self.stem(x), 0.2)
+        skips = []
+        for block in self.down:
+            skips.append(x)
+            x = block(F.avg_pool2d(x, 2))
+        for block, skip in zip(reversed(self.up), reversed(skips)):
+            x = block(torch.cat([F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False), skip], dim=1))
+        filled = self.to_relief(x) + level
+        return relief * known + filled * (1.0 - known)
+
+
 class TerrainFeatures(nn.Module):
     """Relief plus its x and y gradients and Laplacian, each scaled to unit spread on real tiles."""
 

@@ -22,6 +22,8 @@ class ModelConfig:
     discriminator_channels: tuple = (16, 32, 64, 128, 128)
     # Tiles per group in the discriminator's minibatch-spread feature (0: off).
     minibatch_std_group: int = 4
+    # Void filling's U-Net: channels from the full resolution down to 1/16 of the tile.
+    unet_channels: tuple = (16, 32, 64, 128, 128)
 
     @property
     def upsampling_factor(self) -> int:
@@ -105,3 +107,48 @@ class TrainSettings:
         if self.tile_size % self.coarse_factor:
             raise InputError(f"The tile size must be a multiple of the coarse factor {self.coarse_factor} "
                              f"(got {self.tile_size}).")
+
+
+@dataclass
+class FillSettings(TrainSettings):
+    """Learning to fill voids (geogan:trainfill): holes cut in complete real tiles, filled from what surrounds them.
+
+    Holes have sides from min_hole_size to half the tile, so a model fills voids up to half its tile size."""
+
+    tile_size: int = 128
+    batch_size: int = 8
+    iterations: int = 2000
+    # Weight of the pixel loss inside the holes (normalised relief) against the adversarial loss (1).
+    reconstruction_weight: float = 100.0
+    min_hole_size: int = 4
+
+    @property
+    def largest_void(self) -> int:
+        """The largest void side (pixels, bounding box) the model learned to fill."""
+        return self.tile_size // 2
+
+    def validate(self) -> None:
+        super().validate()
+        if self.cascade:
+            raise InputError("Void filling has no two-stage training; leave the cascade option off.")
+
+
+@dataclass
+class SuperResolutionSettings(TrainSettings):
+    """Learning to sharpen coarse DEMs (geogan:trainsuperres): tiles block-averaged over factor x factor pixels,
+    refined back to full resolution (the cascade's refinement stage, applied to real coarse relief)."""
+
+    tile_size: int = 64
+    iterations: int = 2000
+    factor: int = 4
+    reconstruction_weight: float = 100.0
+
+    def validate(self) -> None:
+        super().validate()
+        if self.factor not in SUPER_RESOLUTION_FACTORS:
+            raise InputError(f"The factor must be 2, 4 or 8 (got {self.factor}); 4 is the default.")
+        if self.cascade:
+            raise InputError("Super-resolution has no two-stage training; leave the cascade option off.")
+
+
+SUPER_RESOLUTION_FACTORS = (2, 4, 8)

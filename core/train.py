@@ -89,7 +89,8 @@ def _discriminator_step(generator, discriminator, optimiser, real, inputs, setti
 
 
 def _generator_step(generator, discriminator, optimiser, inputs, structure_loss, replicas: Replicas) -> tuple:
-    """Make tiles the discriminator takes for real (non-saturating loss), plus the stage's structure losses."""
+    """Make tiles the discriminator takes for real (non-saturating loss), plus the stage's structure losses
+    (`structure_loss(fake, inputs)`)."""
     discriminator.requires_grad_(False)
     with autocast(inputs[0].device):
         fake = generator(*inputs)
@@ -122,6 +123,11 @@ def open_coarse_sources(paths: list, band: int, first_grid: Grid, factor: int) -
     geotransform[5] *= factor
     coarse = Grid(first_grid.crs_wkt, tuple(geotransform), first_grid.width // factor, first_grid.height // factor)
     return [RasterSource(path, band, match=coarse, resampling="average") for path in paths]
+
+
+def grid_record(grid: Grid) -> dict:
+    """A checkpoint's "grid" entry: where the first training raster lies, as plain data."""
+    return {"crs_wkt": grid.crs_wkt, "geotransform": list(grid.geotransform), "pixel_size": list(grid.pixel_size)}
 
 
 def check_raster_sizes(sources: list, settings: TrainSettings) -> None:
@@ -161,7 +167,7 @@ class StageResult:
     state: dict  # core.resume.training_state: what continuing this training needs
 
 
-class _Noise:
+class LatentNoise:
     """Spatial noise for one stage's generator: (batch, latent, tile / 8, tile / 8), channels-last."""
 
     def __init__(self, config, tile_size: int, seed: int, device: torch.device):
@@ -179,8 +185,10 @@ class _Noise:
 class _StatusLines:
     """Log lines with the losses, speed and time left: every 5 % of the steps, and at least every STATUS_SECONDS."""
 
-    def __init__(self, name: str, first_step: int, steps: int, tiles_per_step: int, reporter: Reporter):
+    def __init__(self, name: str, first_step: int, steps: int, tiles_per_step: int, reporter: Reporter,
+                 structure_name: str = "structure loss"):
         self.name, self.first_step, self.steps, self.tiles_per_step = name, first_step, steps, tiles_per_step
+        self.structure_name = structure_name
         self.reporter = reporter
         self.every = max(1, steps // 20)
         self.started = self.last = time.perf_counter()
@@ -196,7 +204,7 @@ class _StatusLines:
         mean_d, mean_g, mean_s = np.mean(self.losses, axis=0)
         # A single GAN (no name) has no structure losses to report.
         stage = f"{self.name.capitalize()} stage, step" if self.name else "Step"
-        structure = f", structure loss {mean_s:.4f}" if self.name else ""
+        structure = f", {self.structure_name} {mean_s:.4f}" if self.name else ""
         left = elapsed / done * (self.steps - done)
         speed = self.tiles_per_step * done / elapsed
         self.reporter.log(f"{stage} {step}/{self.first_step + self.steps}: discriminator loss {mean_d:.3f}, generator "
@@ -207,11 +215,15 @@ class _StatusLines:
         self.last, self.losses = now, []
 
 
-def _train_stage(name: str, generator, sampler: TileSampler, generator_inputs, structure_loss, settings: TrainSettings,
-                 device, reporter: Reporter, replicas: Replicas, on_step=None, resume: ResumePoint = None,
-                 on_save=None, can_stop_early: bool = False) -> StageResult:
-    """Adversarial training of one stage: `generator_inputs(real)` gives the generator's arguments for a batch,
-    `structure_loss(fake, inputs, real_depth)` the losses beside the adversarial one (None: none).
+def train_stage(name: str, generator, sampler: TileSampler, generator_inputs, structure_loss, settings: TrainSettings,
+                device, reporter: Reporter, replicas: Replicas, on_step=None, resume: ResumePoint = None,
+                on_save=None, can_stop_early: bool = False, structure_name: str = "structure loss",
+                needs_real_depth: bool = True) -> StageResult:
+    """Adversarial training of one stage (of a terrain GAN, or of a conditional one: core.train_conditional).
+
+    `generator_inputs(real)` gives the generator's arguments for a batch of real tiles, `structure_loss(fake,
+    inputs, real, real_depth)` the losses beside the adversarial one (None: none), logged as `structure_name`;
+    `real_depth` is real tiles' closed-depression depth, measured only when `needs_real_depth`.
 
     `resume` continues a model's training; `on_save(result)` is called every `settings.checkpoint_minutes`
     with the networks so far; with `can_stop_early`, cancelling after the first step ends the stage with what
@@ -220,7 +232,7 @@ def _train_stage(name: str, generator, sampler: TileSampler, generator_inputs, s
     calibration = torch.from_numpy(sampler.sample(256)).to(device)
     discriminator.features.calibrate(calibration)
     # Real tiles' closed-depression depth: the bar of the depression loss (the fill costs a second or so).
-    real_depth = float(smoothed_depression_depth(calibration).mean()) if structure_loss else 0.0
+    real_depth = float(smoothed_depression_depth(calibration).mean()) if structure_loss and needs_real_depth else 0.0
     betas = (0.0, 0.99)
     optimiser_g = torch.optim.Adam(generator.parameters(), lr=settings.learning_rate, betas=betas)
     optimiser_d = torch.optim.Adam(discriminator.parameters(), lr=settings.discriminator_learning_rate, betas=betas)
@@ -242,13 +254,13 @@ def _train_stage(name: str, generator, sampler: TileSampler, generator_inputs, s
     window_d, window_g, window_s = [], [], []
     started = last_save = time.perf_counter()
     global_batch = settings.batch_size * replicas.world_size  # tiles seen by all processes per step
-    status = _StatusLines(name, first_step, settings.iterations, global_batch, reporter)
+    status = _StatusLines(name, first_step, settings.iterations, global_batch, reporter, structure_name)
     done, cancelled = first_step, False  # steps done, counting those of the training this one continues
 
-    def stage_structure_loss(fake, inputs):
+    def stage_structure_loss(real):
         if structure_loss is None:
-            return torch.zeros((), device=device)
-        return structure_loss(fake, inputs, real_depth)
+            return lambda fake, inputs: torch.zeros((), device=device)
+        return lambda fake, inputs: structure_loss(fake, inputs, real, real_depth)
 
     def result() -> StageResult:
         return StageResult(generator_ema, discriminator, history, time.perf_counter() - started, real_depth, done,
@@ -271,7 +283,7 @@ def _train_stage(name: str, generator, sampler: TileSampler, generator_inputs, s
             loss_d = _discriminator_step(generator, discriminator, optimiser_d, real, generator_inputs(real), settings,
                                          settings.r1_gamma > 0 and done % settings.r1_every == 0, replicas)
             loss_g, loss_s = _generator_step(generator, discriminator, optimiser_g, generator_inputs(real),
-                                             stage_structure_loss, replicas)
+                                             stage_structure_loss(real), replicas)
             done += 1
             # EMA half-life ramps up with the tiles seen, so early averages do not drag in the random start.
             half_life = min(settings.ema_half_life_tiles, 0.1 * done * global_batch)
@@ -320,8 +332,8 @@ def _train_single(sampler, rasters, settings, device, reporter, replicas, stream
     `on_save(trained)` gets the model so far every `settings.checkpoint_minutes`; cancelling after the first
     step ends the training early with what was learned (trained.final.cancelled)."""
     config, batch = settings.model, settings.batch_size
-    noise = _Noise(config, settings.tile_size, stream, device)
-    sample_noise = _Noise(config, settings.tile_size, settings.seed + 1, device)
+    noise = LatentNoise(config, settings.tile_size, stream, device)
+    sample_noise = LatentNoise(config, settings.tile_size, settings.seed + 1, device)
     fixed = sample_noise(SAMPLES_PER_SNAPSHOT)
     first_step = resume.steps_done if resume else 0
     monitor = TrainingMonitor(sampler.sample(SAMPLES_PER_SNAPSHOT), settings.iterations, rasters[0].grid,
@@ -335,7 +347,7 @@ def _train_single(sampler, rasters, settings, device, reporter, replicas, stream
         # any size are centred on the training elevations whatever the seed or window. Noise of its own, so
         # saving a model on the way leaves the training's noise as it was.
         with torch.no_grad():
-            level_noise = _Noise(config, settings.tile_size, settings.seed + 3, device)(16, scale=2)
+            level_noise = LatentNoise(config, settings.tile_size, settings.seed + 3, device)(16, scale=2)
             offset = float(final.generator_ema(level_noise).float().mean())
         steps = final.steps_done - first_step
         return _Trained(final, final.seconds,
@@ -345,10 +357,10 @@ def _train_single(sampler, rasters, settings, device, reporter, replicas, stream
                         f"Trained {steps} steps in {final.seconds:.0f} s"
                         + (f" (steps {first_step + 1} to {final.steps_done} of the model)" if first_step else ""))
 
-    final = _train_stage("", generator, sampler, lambda real: (noise(batch),), None, settings, device, reporter,
-                         replicas, on_step=monitor.after_step if replicas.is_main else None, resume=resume,
-                         on_save=(lambda stage: on_save(trained(stage))) if on_save else None,
-                         can_stop_early=not replicas.active)
+    final = train_stage("", generator, sampler, lambda real: (noise(batch),), None, settings, device, reporter,
+                        replicas, on_step=monitor.after_step if replicas.is_main else None, resume=resume,
+                        on_save=(lambda stage: on_save(trained(stage))) if on_save else None,
+                        can_stop_early=not replicas.active)
     return trained(final)
 
 
@@ -365,10 +377,10 @@ def _train_cascade(sources, sampler, rasters, settings, device, reporter, replic
     coarse_share = 100.0 * settings.coarse_tile_size ** 2 / (settings.coarse_tile_size ** 2 + settings.tile_size ** 2)
 
     # Stage 1: the coarse GAN, on the rasters averaged over k x k pixels.
-    coarse_noise = _Noise(config, settings.coarse_tile_size, stage_seed(stream, "coarse"), device)
+    coarse_noise = LatentNoise(config, settings.coarse_tile_size, stage_seed(stream, "coarse"), device)
     coarse_generator = Generator(config).to(device, memory_format=torch.channels_last)
 
-    def coarse_structure(fake, inputs, real_depth):
+    def coarse_structure(fake, inputs, real, real_depth):
         # On tiles twice the training tile's side: depressions wider than one tile are what spoil drainage
         # in large rasters. Real tiles' depth is the bar (larger real tiles drain at least about as well).
         wide = coarse_generator(coarse_noise(DEPRESSION_TILES, scale=2))
@@ -376,26 +388,26 @@ def _train_cascade(sources, sampler, rasters, settings, device, reporter, replic
 
     reporter.log(f"Coarse stage: {settings.iterations} steps on {settings.coarse_tile_size}-pixel tiles of the "
                  f"rasters averaged over {k} x {k} pixels ({settings.coarse_tile_size * k} pixels of the originals).")
-    coarse = _train_stage("coarse", coarse_generator, coarse_sampler, lambda real: (coarse_noise(batch),),
-                          coarse_structure, settings, device, _stage_reporter(reporter, 0.0, coarse_share), replicas)
+    coarse = train_stage("coarse", coarse_generator, coarse_sampler, lambda real: (coarse_noise(batch),),
+                         coarse_structure, settings, device, _stage_reporter(reporter, 0.0, coarse_share), replicas)
     with torch.no_grad():  # the coarse generator's mean level: relief is defined up to a constant
         coarse_offset = float(coarse.generator_ema(coarse_noise(16, scale=2)).float().mean())
     units = CoarseUnits(coarse_offset, coarse_norm.relief_scale, norm.relief_scale)
 
     # Samples of the whole pipeline (the refinement's depression loss, snapshots for the report, fakes for the
     # realism critic) draw their own noise: one coarse tile, refined over its whole area.
-    sample_coarse = _Noise(config, settings.coarse_tile_size, settings.seed + 1, device)
-    sample_fine = _Noise(config, settings.coarse_tile_size * k, settings.seed + 2, device)
+    sample_coarse = LatentNoise(config, settings.coarse_tile_size, settings.seed + 1, device)
+    sample_fine = LatentNoise(config, settings.coarse_tile_size * k, settings.seed + 2, device)
 
     # Stage 2: the refinement GAN, adding detail to real tiles averaged over k x k pixels.
-    fine_noise = _Noise(config, settings.tile_size, stage_seed(stream, "refinement"), device)
+    fine_noise = LatentNoise(config, settings.tile_size, stage_seed(stream, "refinement"), device)
     refinement = RefinementGenerator(config, k).to(device, memory_format=torch.channels_last)
     refinement.calibrate(F.avg_pool2d(torch.from_numpy(sampler.sample(256)).to(device), k))
 
     def refinement_inputs(real):
         return fine_noise(batch), F.avg_pool2d(real, k)
 
-    def refinement_structure(fake, inputs, real_depth):
+    def refinement_structure(fake, inputs, real, real_depth):
         # Depressions are judged on the whole pipeline, over one coarse tile (128 pixels by default): the
         # refinement must carve outlets through what the coarse generator makes, not only through real relief.
         carved = cascade_samples(coarse.generator_ema, refinement, units, sample_coarse(DEPRESSION_TILES // 2),
@@ -412,9 +424,9 @@ def _train_cascade(sources, sampler, rasters, settings, device, reporter, replic
                               on_snapshot=reporter.samples)
     reporter.log(f"Refinement stage: {settings.iterations} steps on {settings.tile_size}-pixel tiles, adding detail to "
                  f"the relief averaged over {k} x {k} pixels.")
-    refined = _train_stage("refinement", refinement, sampler, refinement_inputs, refinement_structure, settings, device,
-                           _stage_reporter(reporter, coarse_share, 100.0), replicas,
-                           on_step=monitor.after_step if replicas.is_main else None)
+    refined = train_stage("refinement", refinement, sampler, refinement_inputs, refinement_structure, settings, device,
+                          _stage_reporter(reporter, coarse_share, 100.0), replicas,
+                          on_step=monitor.after_step if replicas.is_main else None)
     checkpoint = {
         "architecture": ARCHITECTURE,
         "normalisation": norm.to_dict(),
@@ -480,8 +492,7 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
         completed = critic is not None
         save_checkpoint(output_path, {
             "settings": settings.to_dict(),
-            "grid": {"crs_wkt": first.crs_wkt, "geotransform": list(first.geotransform),
-                     "pixel_size": list(first.pixel_size)},
+            "grid": grid_record(first),
             "sources": [r.name for r in rasters],
             "usable_tiles": sampler.usable_tiles,
             "iterations_done": trained.final.steps_done,

@@ -1,0 +1,59 @@
+"""Loading a void-filling or super-resolution model (core.train_conditional) for use."""
+
+import os
+from dataclasses import dataclass
+
+import torch
+
+from .checkpoint import SUPER_RESOLUTION, VOID_FILLING, load_checkpoint
+from .devices import resolve_device
+from .models import SuperResolutionGenerator, VoidFillGenerator
+from .raster_io import Grid
+from .settings import FillSettings, SuperResolutionSettings
+from .terrain import pixel_size_metres
+
+
+@dataclass
+class ConditionalModel:
+    generator: torch.nn.Module
+    settings: object  # FillSettings or SuperResolutionSettings
+    relief_scale: float  # elevation units per unit of normalised relief
+    checkpoint: dict
+    device: torch.device
+    path: str
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    def training_pixel_metres(self) -> float:
+        """The training rasters' pixel size in metres (the mean of x and y), for comparing grids."""
+        grid = self.checkpoint["grid"]
+        first = Grid(grid["crs_wkt"], tuple(grid["geotransform"]), 1, 1)
+        latitude = first.origin[1]
+        return sum(pixel_size_metres(first.pixel_size, first.is_geographic(), latitude)) / 2
+
+
+def load_conditional_model(path: str, kind: str, device: str = "auto") -> ConditionalModel:
+    """The model in `path`, which must be of `kind` (VOID_FILLING or SUPER_RESOLUTION), ready on `device`."""
+    torch_device = resolve_device(device)
+    checkpoint = load_checkpoint(path, device="cpu", kinds=(kind,))
+    if kind == VOID_FILLING:
+        settings = FillSettings.from_dict(checkpoint["settings"])
+        generator = VoidFillGenerator(settings.model)
+    else:
+        settings = SuperResolutionSettings.from_dict(checkpoint["settings"])
+        generator = SuperResolutionGenerator(settings.model, settings.factor)
+    generator.load_state_dict(checkpoint["generator"])
+    generator = generator.to(torch_device, memory_format=torch.channels_last).eval().requires_grad_(False)
+    return ConditionalModel(generator, settings, float(checkpoint["normalisation"]["relief_scale"]), checkpoint,
+                            torch_device, path)
+
+
+def conditional_tags(model: ConditionalModel, seed: int) -> dict:
+    """Metadata every output of a conditional model carries: which model, which seed."""
+    from . import __version__
+
+    return {"GEOGAN_MODEL": model.name, "GEOGAN_SEED": seed, "GEOGAN_VERSION": __version__,
+            "GEOGAN_TRAINED_ON": ", ".join(model.checkpoint.get("sources", [])),
+            "TIFFTAG_SOFTWARE": f"GeoGAN {__version__}"}
