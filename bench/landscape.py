@@ -70,6 +70,7 @@ from osgeo import gdal
 from core import metrics
 from core.drainage import drainage_descriptors
 from core.raster_io import read_band
+from core.terrain import grid_pixel_metres
 
 gdal.UseExceptions()
 
@@ -239,7 +240,7 @@ def generated_rasters(name: str, model_path: str, args, seeds: list, code: str =
             generate_to_geotiff(model_path, path, seed, args.size, args.size, device="cpu")
         raster = read_band(path)
         rasters.append(raster.values.astype(np.float64))
-        pixel = realism.raster_pixel_metres(raster)
+        pixel = grid_pixel_metres(raster.grid)
     return rasters, pixel, time.perf_counter() - started
 
 
@@ -630,7 +631,7 @@ def main(argv=None) -> int:
     tic = time.perf_counter()
     dem = read_band(args.dem)
     values = dem.values.astype(np.float64)
-    pixel = realism.raster_pixel_metres(dem)
+    pixel = grid_pixel_metres(dem.grid)
     split_rows, train_blocks, heldout_blocks = compare_splits(values, pixel)
     train_values, heldout_values = masked(values, train_blocks), masked(values, heldout_blocks)
     train_path = os.path.join(args.work_dir, "landscape_train.tif")

@@ -33,7 +33,7 @@ from osgeo import gdal
 
 from core import metrics
 from core.raster_io import read_band
-from core.terrain import pixel_size_metres
+from core.terrain import grid_pixel_metres
 
 gdal.UseExceptions()
 
@@ -70,12 +70,6 @@ def split_dem(source: str, work_dir: str) -> tuple:
     gdal.Translate(heldout_path, dataset, srcWin=[split, 0, width - split, height])
     dataset = None
     return train_path, heldout_path, split, width, height
-
-
-def raster_pixel_metres(raster) -> tuple:
-    grid = raster.grid
-    latitude = grid.origin[1] - grid.pixel_size[1] * grid.height / 2
-    return pixel_size_metres(grid.pixel_size, grid.is_geographic(), latitude)
 
 
 def tiles_of(values: np.ndarray, size: int, stride: int) -> list:
@@ -259,7 +253,7 @@ def main(argv=None) -> int:
 
     train_path, heldout_path, split, width, height = split_dem(args.dem, args.work_dir)
     train_raster, heldout_raster = read_band(train_path), read_band(heldout_path)
-    pixel = raster_pixel_metres(train_raster)
+    pixel = grid_pixel_metres(train_raster.grid)
     train_tiles = tiles_of(train_raster.values, args.tile_size, args.stride)
     heldout_tiles = tiles_of(heldout_raster.values, args.tile_size, args.stride)
     beta = -metrics.mean_spectrum(train_tiles, float(np.sqrt(pixel[0] * pixel[1]))).slope

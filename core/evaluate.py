@@ -10,7 +10,7 @@ from .errors import InputError
 from .output_files import check_output_folders
 from .progress import Reporter
 from .raster_io import RasterSource, open_raster, read_band
-from .terrain import pixel_size_metres
+from .terrain import grid_pixel_metres
 
 MAX_TILES_PER_SET = 256
 # Drainage is measured on whole rasters; larger ones are cut into non-overlapping windows of at most this side
@@ -40,18 +40,12 @@ class DrainageSummary:
     example: tuple = None  # first window, for maps: (elevation, drainage area, (pixel_x, pixel_y), name, descriptors)
 
 
-def _pixel_of(grid, row: float) -> tuple:
-    """Pixel size in metres, at the latitude of the given row for rasters in degrees."""
-    latitude = grid.origin[1] - grid.pixel_size[1] * row
-    return pixel_size_metres(grid.pixel_size, grid.is_geographic(), latitude)
-
-
 def raster_tiles(paths: list, band: int, tile_size: int, seed: int = 0) -> tuple:
     """Non-overlapping tiles without nodata from each raster, and the pixel size in metres of the first."""
     tiles, pixel = [], None
     for path in paths:
         raster = read_band(path, band)
-        size = _pixel_of(raster.grid, raster.grid.height / 2)
+        size = grid_pixel_metres(raster.grid)
         if pixel is None:
             pixel = size
         elif not np.allclose(size, pixel, rtol=0.02):
@@ -116,7 +110,7 @@ def drainage_of_rasters(paths: list, band: int = 1, channel_cells: int = drainag
         valid = int(np.isfinite(values).sum())
         if valid < MIN_DRAINAGE_SIDE ** 2 // 4:
             continue  # (almost) all nodata: no network to measure
-        pixel = _pixel_of(source.grid, row + rows / 2)
+        pixel = grid_pixel_metres(source.grid, row + rows / 2)
         routing = drainage.route_flow(values)
         measured = drainage.routing_descriptors(routing, *pixel, channel_cells)
         for name, value in measured.items():

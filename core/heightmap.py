@@ -12,7 +12,6 @@ are 127, 253, 505, 1009, 2017, 4033 and 8129 (whole components, no wasted vertic
 
 import argparse
 import json
-import math
 import os
 import sys
 
@@ -24,6 +23,7 @@ from .errors import InputError
 from .gdal_errors import gdal_message, gdal_raises
 from .output_files import check_output_folder, remove_quietly, write_atomically
 from .raster_io import _grid_of, open_raster, read_band
+from .terrain import pixel_size_metres, row_latitude
 
 # 0 is "as is": the raster's own size. Unity's (2^n + 1), then Unreal's recommended landscape sizes.
 UNITY_SIZES = (257, 513, 1025, 2049, 4097)
@@ -32,7 +32,6 @@ SIZES = (0,) + UNITY_SIZES + UNREAL_SIZES
 MAX_SIDE = 16385  # "as is" beyond this is more than any engine imports; choose a size instead
 LEVELS = 65535
 FORMATS = {"png": "16-bit greyscale PNG", "raw": "RAW 16-bit little-endian", "r16": "RAW 16-bit little-endian"}
-METRES_PER_DEGREE = 111320.0
 # Unreal: with a Z scale of 100 a landscape spans 512 m over the 65536 levels (value 32768 at the actor's height).
 UNREAL_METRES_AT_Z_SCALE_100 = 65536 / 128.0
 
@@ -93,9 +92,7 @@ def _ground_size(grid, geographic: bool, metres_per_unit: float) -> tuple:
     width = abs(grid.geotransform[1]) * grid.width
     height = abs(grid.geotransform[5]) * grid.height
     if geographic:
-        latitude = grid.geotransform[3] + grid.geotransform[5] * grid.height / 2.0
-        return (width * METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01),
-                height * METRES_PER_DEGREE)
+        return pixel_size_metres((width, height), True, row_latitude(grid))
     return width * metres_per_unit, height * metres_per_unit
 
 

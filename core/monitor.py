@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from .terrain import pixel_size_metres
+from .terrain import grid_pixel_metres
 
 SNAPSHOTS = 6
 SAMPLES_PER_SNAPSHOT = 6
@@ -24,8 +24,7 @@ class TrainingMonitor:
                                       for k in range(1, SNAPSHOTS + 1)})
         self.snapshots = []  # (step, samples in elevation units)
         self.relief_scale = relief_scale
-        latitude = grid.origin[1] - grid.pixel_size[1] * grid.height / 2
-        self.pixel = pixel_size_metres(grid.pixel_size, grid.is_geographic(), latitude)
+        self.pixel = grid_pixel_metres(grid)
 
     @torch.no_grad()
     def after_step(self, step: int, generator_ema: torch.nn.Module) -> None:

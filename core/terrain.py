@@ -4,15 +4,31 @@ import math
 
 import numpy as np
 
+# A degree of latitude on the sphere, and of longitude at the equator; along a parallel it shrinks with the cosine
+# of the latitude, which is floored so that a raster touching a pole does not get pixels of no width.
 METRES_PER_DEGREE = 111_320.0
+MIN_COSINE = 0.01
 
 
 def pixel_size_metres(pixel_size: tuple, geographic: bool, latitude: float = 0.0) -> tuple:
-    """(x, y) pixel size in metres; in a geographic CRS, degrees are converted at the given latitude."""
+    """(x, y) pixel size (or any x and y length in CRS units) in metres; in a geographic CRS, degrees are
+    converted at the given latitude. Projected units are taken as metres."""
     x, y = abs(pixel_size[0]), abs(pixel_size[1])
     if not geographic:
         return x, y
-    return x * METRES_PER_DEGREE * math.cos(math.radians(latitude)), y * METRES_PER_DEGREE
+    return x * METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), MIN_COSINE), y * METRES_PER_DEGREE
+
+
+def row_latitude(grid, row: float = None) -> float:
+    """The y coordinate of a grid's row (fractional rows allowed; default: its middle), the latitude where the
+    grid is geographic."""
+    return grid.geotransform[3] + grid.geotransform[5] * (grid.height / 2 if row is None else row)
+
+
+def grid_pixel_metres(grid, row: float = None) -> tuple:
+    """(x, y) pixel size in metres of a core.raster_io.Grid, in a geographic CRS at the latitude of `row`
+    (default: the middle row)."""
+    return pixel_size_metres(grid.pixel_size, grid.is_geographic(), row_latitude(grid, row))
 
 
 def hillshade(elevation: np.ndarray, pixel_x: float, pixel_y: float, azimuth: float = 315.0,

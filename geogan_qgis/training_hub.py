@@ -129,12 +129,11 @@ def hillshade_images(relief: np.ndarray, pixel_metres: tuple) -> list:
 def ground_pixel_metres(raster_path: str) -> tuple:
     """The (x, y) pixel size in metres of the raster a training learns from: to shade its samples true to scale."""
     from .core.raster_io import Grid, open_raster
-    from .core.terrain import pixel_size_metres
+    from .core.terrain import grid_pixel_metres
 
     dataset = open_raster(raster_path)
-    grid = Grid(dataset.GetProjection(), tuple(dataset.GetGeoTransform()), dataset.RasterXSize, dataset.RasterYSize)
-    latitude = grid.origin[1] - grid.pixel_size[1] * grid.height / 2
-    return pixel_size_metres(grid.pixel_size, grid.is_geographic(), latitude)
+    return grid_pixel_metres(Grid(dataset.GetProjection(), tuple(dataset.GetGeoTransform()), dataset.RasterXSize,
+                                  dataset.RasterYSize))
 
 
 def _device_name(requested: str) -> str:

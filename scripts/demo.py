@@ -68,14 +68,13 @@ def draw_comparison(real_path, synthetic_path, picture_path, caption):
     import numpy as np
     from geogan_qgis.core.drainage import CHANNEL_CELLS, depression_fraction, exceedance_exponent, route_flow
     from geogan_qgis.core.raster_io import read_band
-    from geogan_qgis.core.terrain import hillshade, pixel_size_metres
+    from geogan_qgis.core.terrain import grid_pixel_metres, hillshade
 
     panels = []
     for title, path in (("Real: USGS DEM, Jacksboro fault (TN)", real_path), ("Synthetic: GeoGAN", synthetic_path)):
         raster = read_band(path)
         elevation, grid = raster.values.astype(np.float64), raster.grid
-        latitude = grid.origin[1] - grid.pixel_size[1] * grid.height / 2
-        pixel_x, pixel_y = pixel_size_metres(grid.pixel_size, grid.is_geographic(), latitude)
+        pixel_x, pixel_y = grid_pixel_metres(grid)
         filled = np.where(np.isfinite(elevation), elevation, np.nanmean(elevation))
         routing = route_flow(elevation)
         panels.append((title, elevation, hillshade(filled, pixel_x, pixel_y), pixel_x, pixel_y, routing))

@@ -7,7 +7,7 @@ import pytest
 
 from core import drainage
 from core.raster_io import read_band
-from core.terrain import pixel_size_metres
+from core.terrain import grid_pixel_metres
 
 OUTSIDE = drainage.OUTSIDE
 
@@ -217,9 +217,7 @@ def test_tiny_or_empty_rasters_are_refused():
 @pytest.fixture(scope="module")
 def sample_descriptors(sample_dem):
     raster = read_band(sample_dem)
-    grid = raster.grid
-    latitude = grid.origin[1] - grid.pixel_size[1] * grid.height / 2
-    pixel = pixel_size_metres(grid.pixel_size, grid.is_geographic(), latitude)
+    pixel = grid_pixel_metres(raster.grid)
     return raster.values, pixel, drainage.drainage_descriptors(raster.values, *pixel)
 
 
