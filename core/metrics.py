@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
+from .terrain import slope_radians, surface_gradients
 
 DESCRIPTORS = ("relief", "slope", "curvature", "roughness")
 
@@ -24,8 +25,7 @@ class Spectrum:
 
 
 def slope_degrees(elevation: np.ndarray, pixel_x: float, pixel_y: float) -> np.ndarray:
-    gradient_y, gradient_x = np.gradient(elevation.astype(np.float64), pixel_y, pixel_x)
-    return np.degrees(np.arctan(np.hypot(gradient_x, gradient_y)))
+    return np.degrees(slope_radians(*surface_gradients(elevation, pixel_x, pixel_y)))
 
 
 def curvature(elevation: np.ndarray, pixel_x: float, pixel_y: float) -> np.ndarray:

@@ -31,11 +31,23 @@ def grid_pixel_metres(grid, row: float = None) -> tuple:
     return pixel_size_metres(grid.pixel_size, grid.is_geographic(), row_latitude(grid, row))
 
 
+def surface_gradients(elevation: np.ndarray, pixel_x: float, pixel_y: float) -> tuple:
+    """(x gradient, y gradient) of elevation per unit of ground (central differences, one-sided at the edges),
+    as float64; rows run down, so the y gradient is along the rows' order."""
+    gradient_y, gradient_x = np.gradient(elevation.astype(np.float64), pixel_y, pixel_x)
+    return gradient_x, gradient_y
+
+
+def slope_radians(gradient_x: np.ndarray, gradient_y: np.ndarray) -> np.ndarray:
+    """Slope angle from surface_gradients."""
+    return np.arctan(np.hypot(gradient_x, gradient_y))
+
+
 def hillshade(elevation: np.ndarray, pixel_x: float, pixel_y: float, azimuth: float = 315.0,
               altitude: float = 45.0) -> np.ndarray:
     """Shaded relief in [0, 1] (Horn-like central differences), elevation and pixel sizes in metres."""
-    gradient_y, gradient_x = np.gradient(elevation.astype(np.float64), pixel_y, pixel_x)
-    slope = np.arctan(np.hypot(gradient_x, gradient_y))
+    gradient_x, gradient_y = surface_gradients(elevation, pixel_x, pixel_y)
+    slope = slope_radians(gradient_x, gradient_y)
     aspect = np.arctan2(-gradient_x, gradient_y)
     azimuth_rad, zenith = math.radians(360.0 - azimuth + 90.0), math.radians(90.0 - altitude)
     shade = np.cos(zenith) * np.cos(slope) + np.sin(zenith) * np.sin(slope) * np.cos(azimuth_rad - aspect)
