@@ -13,7 +13,7 @@ from osgeo import osr
 
 from .errors import InputError
 from .gdal_errors import gdal_raises
-from .raster_io import MAX_OUTPUT_SIDE, Grid, open_raster
+from .raster_io import MAX_OUTPUT_SIDE, Grid, open_raster, same_crs
 
 # Coordinates a millionth of a pixel off a grid line count as on it: float noise never adds a row.
 SNAP_TOLERANCE = 1e-6
@@ -73,11 +73,9 @@ def transform_bounds(bounds, source_crs: str, target_crs: str) -> tuple:
     An empty CRS on either side means the coordinates are already in the other one.
     """
     bounds = tuple(float(v) for v in bounds)
-    if not source_crs or not target_crs:
+    if same_crs(source_crs, target_crs):
         return bounds
     source, target = _srs(source_crs), _srs(target_crs)
-    if source.IsSame(target):
-        return bounds
     try:
         # Densified edges: a straight edge in one CRS is a curve in the other.
         result = tuple(osr.CoordinateTransformation(source, target).TransformBounds(*bounds, 21))
@@ -141,7 +139,7 @@ def aligned_placement(model_grid: dict, grid: Grid) -> Placement:
     """grid's place in the model's grid when it is an area of it (same CRS, pixel size and alignment), else None."""
     x0, pixel_w, _, y0, _, pixel_h = model_grid["geotransform"]
     gx, gw, _, gy, _, gh = grid.geotransform
-    if not model_grid["crs_wkt"] or not _srs(model_grid["crs_wkt"]).IsSame(_srs(grid.crs_wkt)):
+    if not model_grid["crs_wkt"] or not same_crs(model_grid["crs_wkt"], grid.crs_wkt):
         return None
     if abs(gw - pixel_w) > SNAP_TOLERANCE * abs(pixel_w) or abs(gh - pixel_h) > SNAP_TOLERANCE * abs(pixel_h):
         return None

@@ -140,17 +140,22 @@ def _grid_of(dataset: gdal.Dataset) -> Grid:
 
 
 @gdal_raises
+def same_crs(crs: str, other: str) -> bool:
+    """Whether two CRS definitions (WKT, or whatever else GDAL reads, such as "EPSG:4326") are the same CRS.
+    An empty one (a raster without a CRS) matches any; two that GDAL cannot read match only as the same text."""
+    if not crs or not other:
+        return True
+    a, b = osr.SpatialReference(), osr.SpatialReference()
+    try:
+        a.SetFromUserInput(crs)
+        b.SetFromUserInput(other)
+    except RuntimeError:
+        return crs == other
+    return bool(a.IsSame(b))
+
+
 def _same_ground(grid: Grid, other: Grid) -> bool:
-    same_crs = True
-    if grid.crs_wkt and other.crs_wkt:
-        a, b = osr.SpatialReference(), osr.SpatialReference()
-        try:
-            a.ImportFromWkt(grid.crs_wkt)
-            b.ImportFromWkt(other.crs_wkt)
-            same_crs = bool(a.IsSame(b))
-        except RuntimeError:  # a CRS GDAL cannot read: compare the texts
-            same_crs = grid.crs_wkt == other.crs_wkt
-    return same_crs and np.allclose(grid.pixel_size, other.pixel_size, rtol=1e-6)
+    return same_crs(grid.crs_wkt, other.crs_wkt) and np.allclose(grid.pixel_size, other.pixel_size, rtol=1e-6)
 
 
 @gdal_raises

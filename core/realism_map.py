@@ -13,18 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from osgeo import osr
-
 from . import __version__
 from .checkpoint import load_checkpoint
 from .critic import TURNS, turned_logits, windows_per_batch
 from .devices import autocast, describe_device, resolve_device
 from .errors import InputError
-from .gdal_errors import gdal_raises
 from .models import Discriminator
 from .output_formats import raster_output
 from .progress import Reporter
-from .raster_io import GeoTiffWriter, Grid, RasterSource
+from .raster_io import GeoTiffWriter, Grid, RasterSource, same_crs
 from .settings import TrainSettings
 
 DESCRIPTION = "realism: likeness to the training data (0 = unlike, 1 = alike)"
@@ -120,18 +117,10 @@ def _row_of_windows(critic: RealismCritic, values: np.ndarray, cols: list) -> tu
     return kept, window_logits(critic, windows)
 
 
-@gdal_raises
 def _warn_if_other_grid(grid: Grid, model_grid: dict, reporter: Reporter) -> None:
-    model_srs, srs = osr.SpatialReference(), osr.SpatialReference()
-    try:
-        same_crs = (not grid.crs_wkt or not model_grid.get("crs_wkt")
-                    or (model_srs.ImportFromWkt(model_grid["crs_wkt"]) == 0 and srs.ImportFromWkt(grid.crs_wkt) == 0
-                        and bool(srs.IsSame(model_srs))))
-    except RuntimeError:  # a CRS GDAL cannot read cannot be shown to match
-        same_crs = False
     pixel = model_grid.get("pixel_size") or grid.pixel_size
     same_pixel = np.allclose(grid.pixel_size, pixel, rtol=0.01)
-    if not (same_crs and same_pixel):
+    if not (same_crs(grid.crs_wkt, model_grid.get("crs_wkt")) and same_pixel):
         reporter.log(f"Warning: the input's CRS or pixel size ({grid.pixel_size[0]:g} x {grid.pixel_size[1]:g}) "
                      f"differs from the training data's ({pixel[0]:g} x {pixel[1]:g}); the critic judges relief per "
                      f"pixel, so its scores only mean something at the training data's resolution.")
