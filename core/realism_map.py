@@ -23,6 +23,7 @@ from .output_formats import raster_output
 from .progress import Reporter
 from .raster_io import GeoTiffWriter, Grid, RasterSource, same_crs
 from .settings import TrainSettings
+from .tiles import normalised_relief
 
 DESCRIPTION = "realism: likeness to the training data (0 = unlike, 1 = alike)"
 
@@ -111,9 +112,7 @@ def _row_of_windows(critic: RealismCritic, values: np.ndarray, cols: list) -> tu
     kept = [c for c in cols if invalid[c + t] - invalid[c] <= allowed]
     windows = np.empty((len(kept), t, t), dtype=np.float32)
     for i, c in enumerate(kept):
-        window = values[:, c:c + t]
-        # As in training: relief about the window's mean, its few nodata pixels flat.
-        windows[i] = np.nan_to_num(window - np.nanmean(window), nan=0.0) / critic.relief_scale
+        windows[i] = normalised_relief(values[:, c:c + t], critic.relief_scale)
     return kept, window_logits(critic, windows)
 
 

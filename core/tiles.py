@@ -34,6 +34,17 @@ class Normalisation:
         return {k: float(v) for k, v in self.__dict__.items()}
 
 
+def tile_relief(tile: np.ndarray) -> np.ndarray:
+    """A tile's relief: elevation minus the tile's mean, its few nodata pixels flat (0) rather than spikes."""
+    return np.nan_to_num(tile - np.nanmean(tile), nan=0.0)
+
+
+def normalised_relief(tile: np.ndarray, relief_scale: float) -> np.ndarray:
+    """What the networks see of a tile of elevations: its relief in units of the relief scale. Training tiles and
+    the windows a realism map scores both go through here, so scoring cannot drift from training."""
+    return tile_relief(tile) / relief_scale
+
+
 def _nodata_counts(valid: np.ndarray, tile_size: int) -> np.ndarray:
     """Number of nodata pixels in every tile_size window, indexed by the window's top-left corner."""
     invalid = np.pad((~valid).astype(np.int32), ((1, 0), (1, 0))).cumsum(0).cumsum(1)
@@ -133,17 +144,15 @@ class TileSampler:
         return int(sum(len(rows) for rows, _ in self.corners))
 
     def _crop(self) -> np.ndarray:
+        """A random tile's elevations (a view the caller must not modify)."""
         raster_index = self._rng.choice(len(self.sources), p=self._raster_weights)
         rows, cols = self.corners[raster_index]
         k = self._rng.integers(len(rows))
         t = self.tile_size
-        tile = self.sources[raster_index].read(int(rows[k]), int(cols[k]), t, t)
-        relief = tile - np.nanmean(tile)
-        # The few nodata pixels allowed in a tile become flat relief rather than spikes.
-        return np.nan_to_num(relief, nan=0.0)
+        return self.sources[raster_index].read(int(rows[k]), int(cols[k]), t, t)
 
     def _measure_normalisation(self, stats: _ElevationStats, samples: int = 512) -> Normalisation:
-        reliefs = np.stack([self._crop() for _ in range(samples)])
+        reliefs = np.stack([tile_relief(self._crop()) for _ in range(samples)])
         scale = float(reliefs.std())
         if not scale > 0:
             raise InputError("The training rasters are perfectly flat; there is no relief to learn.")
@@ -153,13 +162,12 @@ class TileSampler:
         """A float32 batch (batch, 1, tile, tile) of normalised relief with random flips and quarter turns."""
         batch = np.empty((batch_size, 1, self.tile_size, self.tile_size), dtype=np.float32)
         for i in range(batch_size):
-            relief = self._crop()
+            relief = normalised_relief(self._crop(), self.normalisation.relief_scale)
             # Flips and quarter turns keep every terrain statistic (slope, curvature, spectrum).
             relief = np.rot90(relief, k=int(self._rng.integers(4)))
             if self._rng.integers(2):
                 relief = relief[:, ::-1]
             batch[i, 0] = relief
-        batch /= self.normalisation.relief_scale
         for source in self.sources:
             source.release_cache()
         return batch
