@@ -1,6 +1,10 @@
-"""Shared fixtures: the sample DEM, the built plugin loaded the way QGIS loads it, and a small trained model."""
+"""Shared fixtures: the sample DEM, the plugin loaded from the repository the way QGIS loads it, and a small
+trained model. Also makes `core.*` in the tests the plugin's own `geogan_qgis.core.*` modules (see below)."""
 
 import gc
+import importlib
+import importlib.abc
+import importlib.util
 import os
 import sys
 
@@ -11,6 +15,38 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLE_DEM = os.path.join(ROOT, "resources", "jacksboro_dem.tif")
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+
+class CoreIsThePluginsCore(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """`import core.x` in a test gives the module object `geogan_qgis.core.x`, the one the plugin uses.
+
+    geogan_qgis/core is a link to core/, so both names are one file; but Python imports a file once per name, and
+    two module objects would mean two copies of every class (an `InputError` the plugin raises would not be the
+    `core.errors.InputError` a test catches) and of every module-level setting a test patches. Only in this test
+    process: `python -m core.train` and the other command lines that tests start keep their own `core`.
+    """
+
+    PREFIX = "geogan_qgis."
+
+    def __init__(self):
+        self.real_specs = {}
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "core" and not name.startswith("core."):
+            return None
+        module = importlib.import_module(self.PREFIX + name)
+        return importlib.util.spec_from_loader(name, self, is_package=hasattr(module, "__path__"))
+
+    def create_module(self, spec):
+        module = sys.modules[self.PREFIX + spec.name]
+        self.real_specs[module.__name__] = module.__spec__
+        return module
+
+    def exec_module(self, module):
+        module.__spec__ = self.real_specs.pop(module.__name__)  # the import system set it to the alias's spec
+
+
+sys.meta_path.insert(0, CoreIsThePluginsCore())
 
 # Small enough for a 2-core CI machine: a few steps on 32-pixel tiles.
 QUICK_TRAINING = {"TILE_SIZE": 32, "ITERATIONS": 6, "BATCH_SIZE": 4, "SEED": 3, "DEVICE": 1}
@@ -39,18 +75,16 @@ def sample_corner(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def plugin_parent_dir(tmp_path_factory) -> str:
-    """A fresh build of the plugin folder, as `make package` zips it."""
-    from build_plugin import build_plugin_folder
-
-    parent = str(tmp_path_factory.mktemp("plugins"))
-    build_plugin_folder(parent)
-    return parent
+def plugin_parent_dir() -> str:
+    """The folder that QGIS's plugin path names: the repository itself, whose geogan_qgis/ links core/ and
+    resources/ in (no build step; test_plugin.py checks that the zip holds the same files)."""
+    return ROOT
 
 
 @pytest.fixture(scope="session")
 def geogan_plugin(qgis_processing, plugin_parent_dir):
-    """The built plugin loaded through qgis.utils, as QGIS and qgis_process load it; yields the plugin object."""
+    """The plugin loaded through qgis.utils from the repository, as QGIS and qgis_process load it with the
+    repository as their plugin path; yields the plugin object."""
     import qgis.utils
 
     sys.path.insert(0, plugin_parent_dir)

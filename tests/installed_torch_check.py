@@ -1,6 +1,7 @@
 """Run by test_torch_installer.py with Debian's /usr/bin/python3 (no torch of its own), as a fresh QGIS process:
-QGIS_CUSTOM_CONFIG_PATH names the profile GeoGAN's installer put torch into. Loads the built plugin the way QGIS
-does, trains a few steps through processing.run and prints what it found as JSON.
+QGIS_CUSTOM_CONFIG_PATH names the profile GeoGAN's installer put torch into. Loads the plugin the way QGIS does
+(from the folder given, the repository root), trains a few steps through processing.run and prints what it found
+as JSON.
 
 argv: plugin parent folder, sample DEM, model path to write."""
 

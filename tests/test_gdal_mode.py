@@ -55,7 +55,7 @@ from osgeo import gdal, osr
 if {mode}:
     gdal.UseExceptions(); osr.UseExceptions()
 import core, geogan_qgis.core, geogan_qgis.provider  # the provider imports every algorithm module
-for package in (core, geogan_qgis.core):  # the library, and its copy inside the plugin
+for package in (core, geogan_qgis.core):  # one file under both names: the command lines' and the plugin's
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(package.__name__ + "." + module.name)
 print(gdal.GetUseExceptions(), osr.GetUseExceptions())

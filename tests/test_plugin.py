@@ -1,4 +1,5 @@
-"""The built plugin loads the way QGIS loads it, registers its provider, and needs no torch to load."""
+"""The plugin loads the way QGIS loads it, straight from the repository (no build step), registers its provider,
+needs no torch to load, and its zip holds exactly what the repository's plugin folder holds."""
 
 import os
 import subprocess
@@ -35,11 +36,72 @@ def test_provider_and_algorithms_are_registered(geogan_plugin):
     assert {o.name() for o in heightmap.outputDefinitions()} == {"OUTPUT", "SCALING", "MIN_ELEVATION", "MAX_ELEVATION"}
 
 
-def test_core_lives_inside_the_plugin_package(geogan_plugin, plugin_parent_dir):
-    assert sorted(os.listdir(plugin_parent_dir)) == ["geogan_qgis"]  # no top-level `core` beside it
+LINKS = {"core": "../core", "resources": "../resources", "metadata.txt": "../metadata.txt",
+         "README.md": "../README.md", "LICENSE": "../LICENSE"}
+
+
+def test_the_plugin_folder_links_the_top_level_core_and_resources_in():
+    """Relative links, committed as links: the checkout is the plugin, with one copy of each file."""
+    for name, target in LINKS.items():
+        assert os.readlink(os.path.join(ROOT, "geogan_qgis", name)) == target, name
+    if os.path.isdir(os.path.join(ROOT, ".git")):
+        listed = subprocess.run(["git", "ls-files", "-s", "--", *(f"geogan_qgis/{name}" for name in LINKS)],
+                                cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
+        assert sorted(line.split()[0] for line in listed) == ["120000"] * len(LINKS), listed  # git's mode of a link
+
+
+def test_core_lives_inside_the_plugin_package_and_the_tests_use_the_same_modules(geogan_plugin, plugin_parent_dir):
+    import core.train
     import geogan_qgis.core.train
 
-    assert geogan_qgis.core.train.__file__.startswith(os.path.join(plugin_parent_dir, "geogan_qgis", "core"))
+    assert plugin_parent_dir == ROOT
+    assert geogan_qgis.core.train.__file__ == os.path.join(ROOT, "geogan_qgis", "core", "train.py")
+    assert os.path.samefile(geogan_qgis.core.train.__file__, os.path.join(ROOT, "core", "train.py"))
+    # conftest.py makes the tests' `core.*` the plugin's modules: one object, so one InputError class.
+    assert core.train is geogan_qgis.core.train and core.train.__name__ == "geogan_qgis.core.train"
+    from core.errors import InputError
+
+    assert InputError is sys.modules["geogan_qgis.core.errors"].InputError
+
+
+# A fresh Python given only the repository root, as QGIS's plugin path: qgis.utils finds the plugins there (only
+# geogan_qgis), loads it and its core, and lists its algorithms. Nothing is built.
+FROM_THE_REPOSITORY_SCRIPT = r"""
+import os, sys
+from qgis.core import QgsApplication
+app = QgsApplication([], False); app.initQgis()
+root = sys.argv[1]
+sys.path.insert(0, root)  # as QGIS puts each plugin path in front of sys.path
+sys.path.append(os.path.join(QgsApplication.pkgDataPath(), "python", "plugins"))
+import qgis.utils
+qgis.utils.plugin_paths[:] = [root]
+qgis.utils.updateAvailablePlugins()
+print("FOUND", sorted(name for name, _ in qgis.utils.findPlugins(root)))
+assert qgis.utils.loadPlugin("geogan_qgis") and qgis.utils.startProcessingPlugin("geogan_qgis")
+import geogan_qgis.core.train
+print("CORE", geogan_qgis.core.train.__file__)
+print("BUILT", "build_plugin" in sys.modules)
+print("ALGORITHMS", sorted(a.id() for a in QgsApplication.processingRegistry().providerById("geogan").algorithms()))
+app.exitQgis()
+"""
+
+
+def test_qgis_loads_the_plugin_from_the_repository_root_without_a_build(tmp_path):
+    script = tmp_path / "from_the_repository.py"
+    script.write_text(FROM_THE_REPOSITORY_SCRIPT)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"))
+    done = subprocess.run([sys.executable, str(script), ROOT], cwd=tmp_path, capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines() if line.startswith(
+        ("FOUND ", "CORE ", "BUILT ", "ALGORITHMS ")))
+    assert lines["FOUND"] == "['geogan_qgis']"  # core/ has no metadata.txt, so QGIS takes it for no plugin
+    assert lines["CORE"] == os.path.join(ROOT, "geogan_qgis", "core", "train.py")
+    assert lines["BUILT"] == "False"
+    for algorithm_id in ("geogan:traingan", "geogan:generatedem", "geogan:evaluate", "geogan:realismmap",
+                         "geogan:exportheightmap"):
+        assert f"'{algorithm_id}'" in lines["ALGORITHMS"], lines["ALGORITHMS"]
 
 
 def test_desktop_gui_adds_and_removes_menu_actions(geogan_plugin, qgis_iface):
@@ -80,6 +142,15 @@ def test_zip_is_an_installable_plugin(tmp_path):
                     str(tmp_path / "build"), "--zip", str(tmp_path / "geogan_qgis.zip")], check=True)
     names = zipfile.ZipFile(tmp_path / "geogan_qgis.zip").namelist()
     assert {n.split("/")[0] for n in names} == {"geogan_qgis"}
+    # Exactly the files the repository's plugin folder holds through its links, and no link itself.
+    checkout = set()
+    for directory, folders, files in os.walk(os.path.join(ROOT, "geogan_qgis"), followlinks=True):
+        folders[:] = [f for f in folders if f != "__pycache__"]
+        checkout |= {os.path.relpath(os.path.join(directory, f), ROOT) for f in files
+                     if not f.endswith((".pyc", ".aux.xml"))}
+    assert set(names) == checkout, set(names) ^ checkout
+    assert not any(os.path.islink(os.path.join(directory, f))
+                   for directory, _, files in os.walk(tmp_path / "build") for f in files)
     for required in ("metadata.txt", "LICENSE", "README.md", "__init__.py", "core/train.py",
                      "resources/jacksboro_dem.tif", "resources/synthetic_dem.qml", "resources/geogan.svg",
                      "resources/icons/traingan.svg", "resources/models/synthetic_terrain_from_dem.model3",

@@ -15,21 +15,25 @@ from test_defaults import QUICK_TO_RUN, only_required
 QGIS_PROCESS = shutil.which("qgis_process.bin") or "/usr/lib/qgis/qgis_process.bin"
 
 
-def _qgis_process(plugin_parent_dir, *args, timeout=300):
+def _qgis_process(ready, *args, timeout=300):
+    """ready: (the plugin path, the profile folder) from qgis_process_ready."""
+    plugin_parent_dir, profile = ready
     env = {**os.environ, "QGIS_PLUGINPATH": plugin_parent_dir, "QT_QPA_PLATFORM": "offscreen",
            # a profile of its own, so enabling the plugin never touches the user's QGIS settings
-           "QGIS_CUSTOM_CONFIG_PATH": os.path.join(os.path.dirname(plugin_parent_dir), "qgis_profile"),
+           "QGIS_CUSTOM_CONFIG_PATH": profile,
            # QGIS's embedded Python sees only the system site-packages: show it the venv's torch.
            "PYTHONPATH": os.pathsep.join(site.getsitepackages())}
     return subprocess.run([QGIS_PROCESS, *args], capture_output=True, text=True, env=env, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
-def qgis_process_ready(plugin_parent_dir):
+def qgis_process_ready(plugin_parent_dir, tmp_path_factory):
+    """QGIS_PLUGINPATH is the repository itself (conftest's plugin_parent_dir): no build step."""
     assert os.path.exists(QGIS_PROCESS), "qgis_process.bin is part of Debian's qgis package"
-    done = _qgis_process(plugin_parent_dir, "plugins", "enable", "geogan_qgis")
+    ready = (plugin_parent_dir, str(tmp_path_factory.mktemp("qgis_process_profile")))
+    done = _qgis_process(ready, "plugins", "enable", "geogan_qgis")
     assert done.returncode == 0, done.stdout + done.stderr
-    return plugin_parent_dir
+    return ready
 
 
 def test_qgis_process_lists_the_algorithms(qgis_process_ready):

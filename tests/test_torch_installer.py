@@ -2,8 +2,8 @@
 wheels into a throwaway QGIS profile; a fresh QGIS process then loads the plugin, trains through processing.run,
 and still imports QGIS's own numpy. Also the installer's decisions, its dialog, the install hints and Diagnostics."""
 
-# Every test takes geogan_plugin first: geogan_qgis must be the built plugin (with core/ inside), never the
-# repository folder that the working directory puts on sys.path.
+# Every test takes geogan_plugin first: geogan_qgis is the plugin as qgis.utils loads it from the repository
+# (conftest's plugin_parent_dir), with its linked-in core.
 
 import glob
 import json
@@ -80,7 +80,7 @@ def torch_installed_profile(geogan_plugin, tmp_path_factory, plugin_parent_dir, 
     profile = str(tmp_path_factory.mktemp("qgis_profile"))
     folder = packages_folder(os.path.join(profile, "profiles", "default"), system_python_numpy[2])
     command = command_line(SYSTEM_PYTHON, folder)
-    command[1] = _installer(plugin_parent_dir)  # the plugin as built, not the repository's source
+    command[1] = _installer(plugin_parent_dir)  # the plugin's copy, as QGIS's plugin path finds it
     started = time.monotonic()
     done = subprocess.run([*command, "--", "--no-index", "--find-links", wheelhouse], capture_output=True, text=True,
                           env=_offline_pip_env(), timeout=900)
