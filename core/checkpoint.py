@@ -3,6 +3,7 @@
 import io
 import os
 import pickle
+from typing import NamedTuple
 
 import torch
 
@@ -73,3 +74,30 @@ def load_checkpoint(path: str, device: str = "cpu", kinds: tuple = TERRAIN_GANS)
     if missing:
         raise CheckpointError(f"{name} is an incomplete GeoGAN model (missing {', '.join(missing)}); train it again.")
     return checkpoint
+
+
+class Weights(NamedTuple):
+    """A network to restore: a fresh module and its state dict from the checkpoint."""
+
+    module: torch.nn.Module
+    state: dict
+
+
+def restore_networks(path: str, what: str, device: torch.device, build) -> tuple:
+    """Networks rebuilt from a model file for inference, the same way for every kind of model.
+
+    `build()` reads what it needs of the checkpoint (settings, normalisation) and returns a tuple in which each
+    network is a Weights. Their weights are loaded here, and each comes back as its module, on `device`,
+    channels-last, in eval mode and without gradients; the tuple's other items come back as they are. A file that
+    does not fit this GeoGAN (settings it does not know, missing entries, weights of other shapes) is a
+    CheckpointError naming `what` ("generator", "discriminator")."""
+    try:
+        built = tuple(build())
+        for item in built:
+            if isinstance(item, Weights):
+                item.module.load_state_dict(item.state)
+    except (TypeError, KeyError, RuntimeError) as error:
+        raise CheckpointError(f"{os.path.basename(path)} does not match this GeoGAN's {what} ({error}); "
+                              f"train the model again with this version.") from error
+    return tuple(item.module.to(device, memory_format=torch.channels_last).eval().requires_grad_(False)
+                 if isinstance(item, Weights) else item for item in built)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .checkpoint import SUPER_RESOLUTION, VOID_FILLING, load_checkpoint
+from .checkpoint import SUPER_RESOLUTION, VOID_FILLING, Weights, load_checkpoint, restore_networks
 from .devices import resolve_device
 from .models import SuperResolutionGenerator, VoidFillGenerator
 from .raster_io import Grid
@@ -38,16 +38,18 @@ def load_conditional_model(path: str, kind: str, device: str = "auto") -> Condit
     """The model in `path`, which must be of `kind` (VOID_FILLING or SUPER_RESOLUTION), ready on `device`."""
     torch_device = resolve_device(device)
     checkpoint = load_checkpoint(path, device="cpu", kinds=(kind,))
-    if kind == VOID_FILLING:
-        settings = FillSettings.from_dict(checkpoint["settings"])
-        generator = VoidFillGenerator(settings.model)
-    else:
-        settings = SuperResolutionSettings.from_dict(checkpoint["settings"])
-        generator = SuperResolutionGenerator(settings.model, settings.factor)
-    generator.load_state_dict(checkpoint["generator"])
-    generator = generator.to(torch_device, memory_format=torch.channels_last).eval().requires_grad_(False)
-    return ConditionalModel(generator, settings, float(checkpoint["normalisation"]["relief_scale"]), checkpoint,
-                            torch_device, path)
+
+    def build() -> tuple:
+        if kind == VOID_FILLING:
+            settings = FillSettings.from_dict(checkpoint["settings"])
+            generator = VoidFillGenerator(settings.model)
+        else:
+            settings = SuperResolutionSettings.from_dict(checkpoint["settings"])
+            generator = SuperResolutionGenerator(settings.model, settings.factor)
+        return settings, Weights(generator, checkpoint["generator"]), float(checkpoint["normalisation"]["relief_scale"])
+
+    settings, generator, relief_scale = restore_networks(path, "generator", torch_device, build)
+    return ConditionalModel(generator, settings, relief_scale, checkpoint, torch_device, path)
 
 
 def conditional_tags(model: ConditionalModel, seed: int) -> dict:

@@ -22,7 +22,7 @@ from osgeo import gdal
 
 from . import __version__
 from .cascade import CoarseUnits, stage_seed
-from .checkpoint import ARCHITECTURE, SINGLE_STAGE, load_checkpoint
+from .checkpoint import ARCHITECTURE, SINGLE_STAGE, Weights, load_checkpoint, restore_networks
 from .devices import DEVICE_CHOICES, autocast, describe_device, resolve_device
 from .errors import InputError
 from .gdal_errors import gdal_raises
@@ -75,29 +75,24 @@ def load_model(path: str, device: str = "cpu") -> TerrainModel:
     torch_device = resolve_device(device)
     checkpoint = load_checkpoint(path, device="cpu")
     cascade = checkpoint.get("architecture", SINGLE_STAGE) == ARCHITECTURE
-
-    def ready(module: torch.nn.Module) -> torch.nn.Module:
-        return module.to(torch_device, memory_format=torch.channels_last).eval().requires_grad_(False)
-
     norm = checkpoint["normalisation"]
-    try:
+
+    def build() -> tuple:
         settings = TrainSettings.from_dict(checkpoint["settings"])
         generator = RefinementGenerator(settings.model, settings.coarse_factor) if cascade else Generator(settings.model)
-        generator.load_state_dict(checkpoint["generator"])
-        coarse = None
-        if cascade:
-            coarse_generator = Generator(settings.model)
-            coarse_generator.load_state_dict(checkpoint["coarse"]["generator"])
-            coarse_norm = checkpoint["coarse"]["normalisation"]
-            units = CoarseUnits(float(coarse_norm["generator_offset"]), float(coarse_norm["relief_scale"]),
-                                float(norm["relief_scale"]))
-            coarse = CoarseStage(ready(coarse_generator), units)
-    except (TypeError, KeyError, RuntimeError) as error:
-        raise InputError(f"{os.path.basename(path)} does not match this GeoGAN's generator ({error}); "
-                         f"train the model again with this version.") from error
+        if not cascade:
+            return settings, Weights(generator, checkpoint["generator"]), None, None
+        coarse_norm = checkpoint["coarse"]["normalisation"]
+        units = CoarseUnits(float(coarse_norm["generator_offset"]), float(coarse_norm["relief_scale"]),
+                            float(norm["relief_scale"]))
+        return (settings, Weights(generator, checkpoint["generator"]),
+                Weights(Generator(settings.model), checkpoint["coarse"]["generator"]), units)
+
+    settings, generator, coarse_generator, units = restore_networks(path, "generator", torch_device, build)
+    coarse = CoarseStage(coarse_generator, units) if cascade else None
     # A cascade's refinement preserves the coarse relief's level, and its units centre the coarse stage.
     offset = 0.0 if cascade else float(norm.get("generator_offset", 0.0))
-    return TerrainModel(ready(generator), coarse, settings, float(norm["relief_scale"]), float(norm["elevation_mean"]),
+    return TerrainModel(generator, coarse, settings, float(norm["relief_scale"]), float(norm["elevation_mean"]),
                         offset, checkpoint["grid"], checkpoint, torch_device, path)
 
 

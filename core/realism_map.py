@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+
 from . import __version__
-from .checkpoint import load_checkpoint
+from .checkpoint import Weights, load_checkpoint, restore_networks
 from .critic import TURNS, turned_logits, windows_per_batch
 from .devices import autocast, describe_device, resolve_device
 from .errors import InputError
@@ -51,18 +52,16 @@ def load_critic(path: str, device: str = "cpu", reporter: Reporter = None) -> Re
                else "it was trained before GeoGAN had a realism critic")
         reporter.log(f"{name} has no realism critic ({why}); scoring with its GAN discriminator, which may rate "
                      f"fractal noise as real. Train the model to the end (or continue its training) for a reliable map.")
-    try:
+
+    def build() -> tuple:
         settings = TrainSettings.from_dict(checkpoint["settings"])
-        network = Discriminator(settings.model)
-        network.load_state_dict(checkpoint[scorer])
-        relief_scale = float(checkpoint["normalisation"]["relief_scale"])
-    except (TypeError, KeyError, RuntimeError) as error:
-        raise InputError(f"{name} does not match this GeoGAN's discriminator ({error}); "
-                         f"train the model again with this version.") from error
+        return (settings, Weights(Discriminator(settings.model), checkpoint[scorer]),
+                float(checkpoint["normalisation"]["relief_scale"]))
+
+    settings, network, relief_scale = restore_networks(path, "discriminator", torch_device, build)
     if settings.model.minibatch_std_group not in (0, 1, 2, TURNS):
         raise InputError(f"{name} groups {settings.model.minibatch_std_group} tiles in its discriminator; "
                          f"realism maps need groups of at most {TURNS}.")
-    network = network.to(torch_device, memory_format=torch.channels_last).eval().requires_grad_(False)
     return RealismCritic(network, settings.tile_size, relief_scale, settings.max_nodata_fraction, checkpoint["grid"],
                          scorer, torch_device, _reference_levels(checkpoint) if scorer == "critic" else None)
 
