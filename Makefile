@@ -58,7 +58,8 @@ screenshots: setup
 demo: setup package
 	$(PYTHON) scripts/demo.py --output demo_output
 
-test: setup package
+# No build step: the tests load the plugin from the repository (geogan_qgis/ links core/ and resources/ in).
+test: setup
 	$(PYTHON) -m pytest
 
 # The test suite on a clone of the committed HEAD in chroots of Debian 13 and unstable, with Debian's own QGIS,

@@ -17,11 +17,9 @@ def algorithm_icon(algorithm_name: str) -> QIcon:
 
 
 def readme_path() -> str:
-    """The README shipped inside the plugin folder (build_plugin.py copies it); in a source checkout, the repo's."""
-    for candidate in (os.path.join(PLUGIN_DIR, "README.md"), os.path.join(os.path.dirname(PLUGIN_DIR), "README.md")):
-        if os.path.exists(candidate):
-            return candidate
-    return ""
+    """The README inside the plugin folder (in the repository a link to the top-level one, in the zip a copy)."""
+    path = os.path.join(PLUGIN_DIR, "README.md")
+    return path if os.path.exists(path) else ""
 
 
 def help_url() -> str:

@@ -64,6 +64,23 @@ def test_core_lives_inside_the_plugin_package_and_the_tests_use_the_same_modules
     assert InputError is sys.modules["geogan_qgis.core.errors"].InputError
 
 
+CORE_ALONE_SCRIPT = """
+import importlib, pkgutil, sys
+import core
+for module in pkgutil.iter_modules(core.__path__):
+    importlib.import_module("core." + module.name)
+print(sorted({name.split(".")[0] for name in sys.modules} & {"qgis", "PyQt5", "PyQt6", "geogan_qgis"}))
+"""
+
+
+def test_core_under_its_own_name_imports_no_qgis():
+    """In this process `core` is the plugin's (above); the command lines' `core`, in a fresh Python, needs no QGIS."""
+    done = subprocess.run([sys.executable, "-c", CORE_ALONE_SCRIPT], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split("\n")[-2] == "[]", done.stdout
+
+
 # A fresh Python given only the repository root, as QGIS's plugin path: qgis.utils finds the plugins there (only
 # geogan_qgis), loads it and its core, and lists its algorithms. Nothing is built.
 FROM_THE_REPOSITORY_SCRIPT = r"""
