@@ -10,7 +10,7 @@ from .devices import resolve_device
 from .models import SuperResolutionGenerator, VoidFillGenerator
 from .raster_io import Grid
 from .settings import FillSettings, SuperResolutionSettings
-from .terrain import pixel_size_metres
+from .terrain import grid_pixel_metres
 
 
 @dataclass
@@ -29,9 +29,7 @@ class ConditionalModel:
     def training_pixel_metres(self) -> float:
         """The training rasters' pixel size in metres (the mean of x and y), for comparing grids."""
         grid = self.checkpoint["grid"]
-        first = Grid(grid["crs_wkt"], tuple(grid["geotransform"]), 1, 1)
-        latitude = first.origin[1]
-        return sum(pixel_size_metres(first.pixel_size, first.is_geographic(), latitude)) / 2
+        return sum(grid_pixel_metres(Grid(grid["crs_wkt"], tuple(grid["geotransform"]), 1, 1), row=0)) / 2
 
 
 def load_conditional_model(path: str, kind: str, device: str = "auto") -> ConditionalModel:

@@ -21,7 +21,7 @@ from .output_formats import raster_output
 from .progress import Reporter
 from .raster_io import MAX_OUTPUT_SIDE, GeoTiffWriter, Grid, RasterSource
 from .settings import SuperResolutionSettings
-from .terrain import pixel_size_metres
+from .terrain import grid_pixel_metres
 
 # Input cells per window side, and the margin around it (multiples of 8, so noise cells line up at every factor).
 WINDOW_CELLS = 256
@@ -40,8 +40,7 @@ def fine_grid(grid: Grid, factor: int) -> Grid:
 
 def pixel_size_warning(model: ConditionalModel, grid: Grid) -> str:
     """A warning when the input's pixel size is far from the coarse pixel size the model learned from, else ""."""
-    latitude = grid.origin[1] - grid.pixel_size[1] * grid.height / 2
-    given = sum(pixel_size_metres(grid.pixel_size, grid.is_geographic(), latitude)) / 2
+    given = sum(grid_pixel_metres(grid)) / 2
     learned = model.training_pixel_metres() * model.settings.factor
     ratio = given / learned
     if 1 / PIXEL_SIZE_TOLERANCE <= ratio <= PIXEL_SIZE_TOLERANCE:
