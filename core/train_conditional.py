@@ -37,7 +37,7 @@ from .train import LatentNoise, grid_record, library_versions, open_sources, tra
 @dataclass
 class ConditionalTrainResult:
     checkpoint_path: str
-    reconstruction_loss: float  # mean absolute error of the last steps, in elevation units
+    reconstruction_error: float  # mean absolute elevation error (holes, or whole tiles) of the last steps
     iterations: int
     seconds: float
     cancelled: bool = False
@@ -57,8 +57,8 @@ def gradient_error(fake: torch.Tensor, real: torch.Tensor, weight: torch.Tensor 
     return sum(errors) / 2
 
 
-def _fill_task(settings: FillSettings, sampler: TileSampler, device, rng: np.random.Generator):
-    """(generator, generator_inputs, structure_loss) of void filling."""
+def _fill_task(settings: FillSettings, device, rng: np.random.Generator, pixel_errors: list):
+    """(generator, generator_inputs, structure_loss) of void filling; the loss appends its pixel part to pixel_errors."""
     generator = VoidFillGenerator(settings.model).to(device, memory_format=torch.channels_last)
     noise = torch.Generator(device=device).manual_seed(settings.seed)
     shape = (settings.batch_size, 1, settings.tile_size, settings.tile_size)
@@ -72,13 +72,14 @@ def _fill_task(settings: FillSettings, sampler: TileSampler, device, rng: np.ran
     def structure(fake, inputs, real, real_depth):
         holes = 1.0 - inputs[2]
         pixel = ((fake - real).abs() * holes).sum() / holes.sum().clamp_min(1.0)
+        pixel_errors.append(pixel.item())
         return settings.reconstruction_weight * (pixel + gradient_error(fake, real, holes))
 
     return generator, inputs, structure
 
 
-def _superres_task(settings: SuperResolutionSettings, sampler: TileSampler, device):
-    """(generator, generator_inputs, structure_loss) of super-resolution."""
+def _superres_task(settings: SuperResolutionSettings, sampler: TileSampler, device, pixel_errors: list):
+    """(generator, generator_inputs, structure_loss) of super-resolution; the loss appends its pixel part to pixel_errors."""
     k = settings.factor
     generator = SuperResolutionGenerator(settings.model, k).to(device, memory_format=torch.channels_last)
     generator.calibrate(F.avg_pool2d(torch.from_numpy(sampler.sample(256)).to(device), k))
@@ -88,7 +89,9 @@ def _superres_task(settings: SuperResolutionSettings, sampler: TileSampler, devi
         return noise(settings.batch_size), F.avg_pool2d(real, k)
 
     def structure(fake, inputs, real, real_depth):
-        return settings.reconstruction_weight * ((fake - real).abs().mean() + gradient_error(fake, real))
+        pixel = (fake - real).abs().mean()
+        pixel_errors.append(pixel.item())
+        return settings.reconstruction_weight * (pixel + gradient_error(fake, real))
 
     return generator, inputs, structure
 
@@ -109,20 +112,19 @@ def train_conditional(sources: list, output_path: str, settings: TrainSettings, 
     sampler = TileSampler(rasters, settings.tile_size, settings.max_nodata_fraction, settings.seed)
     norm = sampler.normalisation
     torch.manual_seed(settings.seed)
+    pixel_errors = []  # normalised relief, one per step
     if kind == VOID_FILLING:
-        generator, inputs, structure = _fill_task(settings, sampler, device, np.random.default_rng([settings.seed, 1]))
+        generator, inputs, structure = _fill_task(settings, device, np.random.default_rng([settings.seed, 1]), pixel_errors)
         what = f"filling voids up to {settings.largest_void} pixels across"
     else:
-        generator, inputs, structure = _superres_task(settings, sampler, device)
+        generator, inputs, structure = _superres_task(settings, sampler, device, pixel_errors)
         what = f"sharpening DEMs {settings.factor} times coarser to full resolution"
     reporter.log(f"Learning {what}: {len(rasters)} raster(s), {sampler.usable_tiles} usable {settings.tile_size}-pixel "
                  f"tile positions, relief scale {norm.relief_scale:.1f}, training on {describe_device(device)}.")
     stage = train_stage(kind, generator, sampler, inputs, structure, settings, device, reporter, Replicas(),
                         can_stop_early=True, structure_name="reconstruction loss", needs_real_depth=False)
-    steps = len(stage.history["structure"])
-    # The structure loss is weighted; its unweighted last value, in elevation units, is what users understand.
-    recent = stage.history["structure"][-max(1, steps // 10):]
-    error = float(np.mean(recent)) / settings.reconstruction_weight * norm.relief_scale
+    # The last tenth of the steps' pixel error, in elevation units: what users understand.
+    error = float(np.mean(pixel_errors[-max(1, len(pixel_errors) // 10):])) * norm.relief_scale
     save_checkpoint(output_path, {
         "architecture": kind,
         "settings": settings.to_dict(),
@@ -140,8 +142,9 @@ def train_conditional(sources: list, output_path: str, settings: TrainSettings, 
         "discriminator": cpu_state(stage.discriminator),
     })
     ended = "cancelled at" if stage.cancelled else "trained"
-    reporter.log(f"Model {ended} step {stage.steps_done} in {stage.seconds:.0f} s (last reconstruction loss "
-                 f"{error:.2f} elevation units per cell and slope); written to {output_path}.")
+    where = "in the holes" if kind == VOID_FILLING else "per cell"
+    reporter.log(f"Model {ended} step {stage.steps_done} in {stage.seconds:.0f} s; over its last steps, the mean "
+                 f"absolute error {where} of training tiles was {error:.2f} elevation units. Written to {output_path}.")
     return ConditionalTrainResult(output_path, error, stage.steps_done, stage.seconds, stage.cancelled)
 
 
