@@ -121,7 +121,7 @@ def geogan_candidate(args, train_path: str, seeds: list) -> Candidate:
     if sources != [os.path.basename(train_path)]:
         print(f"Warning: the model was trained on {', '.join(sources) or 'unknown rasters'}, not on the training part "
               f"alone; if that includes the held-out area its score is flattered.", flush=True)
-    if not np.allclose(model.grid["pixel_size"], read_band(train_path).grid.pixel_size, rtol=0.02):
+    if not np.allclose(model.grid.pixel_size, read_band(train_path).grid.pixel_size, rtol=0.02):
         print("Warning: the model was trained on rasters of another pixel size; its distances mean little here.",
               flush=True)
     loop = float(checkpoint.get("training_seconds", 0.0))

@@ -8,7 +8,7 @@ import torch
 from .checkpoint import SUPER_RESOLUTION, VOID_FILLING, Weights, load_checkpoint, restore_networks
 from .devices import resolve_device
 from .models import SuperResolutionGenerator, VoidFillGenerator
-from .raster_io import Grid
+from .raster_io import recorded_grid
 from .settings import FillSettings, SuperResolutionSettings
 from .terrain import grid_pixel_metres
 
@@ -28,8 +28,7 @@ class ConditionalModel:
 
     def training_pixel_metres(self) -> float:
         """The training rasters' pixel size in metres (the mean of x and y), for comparing grids."""
-        grid = self.checkpoint["grid"]
-        return sum(grid_pixel_metres(Grid(grid["crs_wkt"], tuple(grid["geotransform"]), 1, 1), row=0)) / 2
+        return sum(grid_pixel_metres(recorded_grid(self.checkpoint["grid"]), row=0)) / 2
 
 
 def load_conditional_model(path: str, kind: str, device: str = "auto") -> ConditionalModel:

@@ -32,7 +32,7 @@ from .output_formats import raster_output
 from .placement import (Placement, aligned_placement, check_placement_choice, grid_bounds, model_placement,
                         reference_grid, reference_placement, snap_to_model_grid, transform_bounds)
 from .progress import Reporter
-from .raster_io import OUTPUT_NODATA, GeoTiffWriter, Grid, check_output_size
+from .raster_io import OUTPUT_NODATA, GeoTiffWriter, Grid, check_output_size, recorded_grid
 from .settings import TrainSettings
 
 # Latent cells added on each side of a window: wider than the generator's receptive field.
@@ -61,7 +61,7 @@ class TerrainModel:
     relief_scale: float
     elevation_mean: float
     generator_offset: float  # the generator's mean level, in normalised relief
-    grid: dict
+    grid: Grid  # the model's grid: its training data's CRS, origin and pixel size
     checkpoint: dict
     device: torch.device
     path: str
@@ -93,7 +93,7 @@ def load_model(path: str, device: str = "cpu") -> TerrainModel:
     # A cascade's refinement preserves the coarse relief's level, and its units centre the coarse stage.
     offset = 0.0 if cascade else float(norm.get("generator_offset", 0.0))
     return TerrainModel(generator, coarse, settings, float(norm["relief_scale"]), float(norm["elevation_mean"]),
-                        offset, checkpoint["grid"], checkpoint, torch_device, path)
+                        offset, recorded_grid(checkpoint["grid"]), checkpoint, torch_device, path)
 
 
 def _latent_cells(factor: int, top: int, left: int, height: int, width: int, margin: int) -> tuple:
@@ -277,7 +277,7 @@ def _generate_geotiff(model_path: str, output_path: str, seed: int, width: int, 
             _write_warped(model, output_path, seed, target, tags, reporter)
             return target, tags
     elif extent is not None:
-        placement = snap_to_model_grid(model.grid, transform_bounds(extent, extent_crs, model.grid["crs_wkt"]))
+        placement = snap_to_model_grid(model.grid, transform_bounds(extent, extent_crs, model.grid.crs_wkt))
     else:
         width, height = width or model.tile_size, height or model.tile_size
         check_output_size(width, height)

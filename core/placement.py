@@ -47,11 +47,11 @@ def check_placement_choice(width: int, height: int, extent_given: bool, referenc
         raise InputError(f"The {what} sets the output's size, so leave width and height empty when giving one.")
 
 
-def model_placement(model_grid: dict, width: int, height: int, row: int = 0, col: int = 0) -> Placement:
+def model_placement(model_grid: Grid, width: int, height: int, row: int = 0, col: int = 0) -> Placement:
     """width x height pixels of the model's grid, starting row/col pixels from its origin."""
-    x0, pixel_w, _, y0, _, pixel_h = model_grid["geotransform"]
+    x0, pixel_w, _, y0, _, pixel_h = model_grid.geotransform
     geotransform = (x0 + col * pixel_w, pixel_w, 0.0, y0 + row * pixel_h, 0.0, pixel_h)
-    return Placement(row, col, Grid(model_grid["crs_wkt"], geotransform, width, height))
+    return Placement(row, col, Grid(model_grid.crs_wkt, geotransform, width, height))
 
 
 @gdal_raises
@@ -88,13 +88,13 @@ def transform_bounds(bounds, source_crs: str, target_crs: str) -> tuple:
     return result
 
 
-def snap_to_model_grid(model_grid: dict, bounds, what: str = "The extent") -> Placement:
+def snap_to_model_grid(model_grid: Grid, bounds, what: str = "The extent") -> Placement:
     """The smallest area of the model's grid that holds bounds (xmin, ymin, xmax, ymax in the model's CRS)."""
     xmin, ymin, xmax, ymax = bounds
     if not all(math.isfinite(v) for v in bounds) or xmax <= xmin or ymax <= ymin:
         raise InputError(f"{what} has no area ({xmin:g}, {ymin:g}, {xmax:g}, {ymax:g}); "
                          f"give an extent whose maximum x and y are larger than its minimum x and y.")
-    x0, pixel_w, _, y0, _, pixel_h = model_grid["geotransform"]
+    x0, pixel_w, _, y0, _, pixel_h = model_grid.geotransform
     col_a, col_b = sorted(((xmin - x0) / pixel_w, (xmax - x0) / pixel_w))
     row_a, row_b = sorted(((ymax - y0) / pixel_h, (ymin - y0) / pixel_h))
     col, row = math.floor(col_a + SNAP_TOLERANCE), math.floor(row_a + SNAP_TOLERANCE)
@@ -135,11 +135,11 @@ def _whole(value: float) -> int:
     return nearest if abs(value - nearest) < SNAP_TOLERANCE else None
 
 
-def aligned_placement(model_grid: dict, grid: Grid) -> Placement:
+def aligned_placement(model_grid: Grid, grid: Grid) -> Placement:
     """grid's place in the model's grid when it is an area of it (same CRS, pixel size and alignment), else None."""
-    x0, pixel_w, _, y0, _, pixel_h = model_grid["geotransform"]
+    x0, pixel_w, _, y0, _, pixel_h = model_grid.geotransform
     gx, gw, _, gy, _, gh = grid.geotransform
-    if not model_grid["crs_wkt"] or not same_crs(model_grid["crs_wkt"], grid.crs_wkt):
+    if not model_grid.crs_wkt or not same_crs(model_grid.crs_wkt, grid.crs_wkt):
         return None
     if abs(gw - pixel_w) > SNAP_TOLERANCE * abs(pixel_w) or abs(gh - pixel_h) > SNAP_TOLERANCE * abs(pixel_h):
         return None
@@ -149,10 +149,10 @@ def aligned_placement(model_grid: dict, grid: Grid) -> Placement:
     return Placement(row, col, grid)
 
 
-def reference_placement(model_grid: dict, grid: Grid) -> Placement:
+def reference_placement(model_grid: Grid, grid: Grid) -> Placement:
     """The area of the model's grid that covers grid's area with a margin: generated there, then warped to grid."""
-    xmin, ymin, xmax, ymax = transform_bounds(grid_bounds(grid), grid.crs_wkt, model_grid["crs_wkt"])
-    margin_x = REFERENCE_MARGIN * abs(model_grid["geotransform"][1])
-    margin_y = REFERENCE_MARGIN * abs(model_grid["geotransform"][5])
+    xmin, ymin, xmax, ymax = transform_bounds(grid_bounds(grid), grid.crs_wkt, model_grid.crs_wkt)
+    margin_x = REFERENCE_MARGIN * model_grid.pixel_size[0]
+    margin_y = REFERENCE_MARGIN * model_grid.pixel_size[1]
     return snap_to_model_grid(model_grid, (xmin - margin_x, ymin - margin_y, xmax + margin_x, ymax + margin_y),
                               what="The reference raster's area")

@@ -43,6 +43,18 @@ class Grid:
             return False
 
 
+def grid_record(grid: Grid) -> dict:
+    """A checkpoint's "grid" entry: where the first training raster lies, as plain data. Its pixel_size is for
+    readers of the file; recorded_grid takes it from the geotransform."""
+    return {"crs_wkt": grid.crs_wkt, "geotransform": list(grid.geotransform), "pixel_size": list(grid.pixel_size)}
+
+
+def recorded_grid(record: dict) -> Grid:
+    """The model's grid from a checkpoint's "grid" entry (any model file GeoGAN wrote): the CRS, origin and pixel
+    size of its training data. It has no extent of its own, so its width and height are 0."""
+    return Grid(record.get("crs_wkt", ""), tuple(record["geotransform"]), 0, 0)
+
+
 @dataclass
 class ElevationRaster:
     """One band of a raster in memory, float32, with every nodata pixel as NaN."""

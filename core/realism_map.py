@@ -22,7 +22,7 @@ from .errors import InputError
 from .models import Discriminator
 from .output_formats import raster_output
 from .progress import Reporter
-from .raster_io import GeoTiffWriter, Grid, RasterSource, same_crs
+from .raster_io import GeoTiffWriter, Grid, RasterSource, recorded_grid, same_crs
 from .settings import TrainSettings
 from .tiles import normalised_relief
 
@@ -35,7 +35,7 @@ class RealismCritic:
     tile_size: int
     relief_scale: float
     max_nodata_fraction: float
-    grid: dict  # the training data's crs_wkt and pixel_size
+    grid: Grid  # the model's grid: its training data's CRS, origin and pixel size
     scorer: str  # "critic", or "discriminator" for models trained before the critic existed
     device: torch.device
     reference: dict = None  # critic.reference_levels at training time; None for models trained before them
@@ -62,7 +62,8 @@ def load_critic(path: str, device: str = "cpu", reporter: Reporter = None) -> Re
     if settings.model.minibatch_std_group not in (0, 1, 2, TURNS):
         raise InputError(f"{name} groups {settings.model.minibatch_std_group} tiles in its discriminator; "
                          f"realism maps need groups of at most {TURNS}.")
-    return RealismCritic(network, settings.tile_size, relief_scale, settings.max_nodata_fraction, checkpoint["grid"],
+    return RealismCritic(network, settings.tile_size, relief_scale, settings.max_nodata_fraction,
+                         recorded_grid(checkpoint["grid"]),
                          scorer, torch_device, _reference_levels(checkpoint) if scorer == "critic" else None)
 
 
@@ -115,10 +116,10 @@ def _row_of_windows(critic: RealismCritic, values: np.ndarray, cols: list) -> tu
     return kept, window_logits(critic, windows)
 
 
-def _warn_if_other_grid(grid: Grid, model_grid: dict, reporter: Reporter) -> None:
-    pixel = model_grid.get("pixel_size") or grid.pixel_size
+def _warn_if_other_grid(grid: Grid, model_grid: Grid, reporter: Reporter) -> None:
+    pixel = model_grid.pixel_size
     same_pixel = np.allclose(grid.pixel_size, pixel, rtol=0.01)
-    if not (same_crs(grid.crs_wkt, model_grid.get("crs_wkt")) and same_pixel):
+    if not (same_crs(grid.crs_wkt, model_grid.crs_wkt) and same_pixel):
         reporter.log(f"Warning: the input's CRS or pixel size ({grid.pixel_size[0]:g} x {grid.pixel_size[1]:g}) "
                      f"differs from the training data's ({pixel[0]:g} x {pixel[1]:g}); the critic judges relief per "
                      f"pixel, so its scores only mean something at the training data's resolution.")

@@ -35,7 +35,7 @@ from .models import Discriminator, Generator, RefinementGenerator
 from .monitor import SAMPLES_PER_SNAPSHOT, TrainingMonitor
 from .output_files import check_output_folders
 from .progress import STATUS_SECONDS, Cancelled, Reporter, TrainingStatus, duration_text
-from .raster_io import Grid, RasterSource
+from .raster_io import Grid, RasterSource, grid_record
 from .resume import ResumePoint, cpu_state, load_resume_point, training_state
 from .settings import TrainSettings
 from .tiles import TileSampler
@@ -123,11 +123,6 @@ def open_coarse_sources(paths: list, band: int, first_grid: Grid, factor: int) -
     geotransform[5] *= factor
     coarse = Grid(first_grid.crs_wkt, tuple(geotransform), first_grid.width // factor, first_grid.height // factor)
     return [RasterSource(path, band, match=coarse, resampling="average") for path in paths]
-
-
-def grid_record(grid: Grid) -> dict:
-    """A checkpoint's "grid" entry: where the first training raster lies, as plain data."""
-    return {"crs_wkt": grid.crs_wkt, "geotransform": list(grid.geotransform), "pixel_size": list(grid.pixel_size)}
 
 
 def check_raster_sizes(sources: list, settings: TrainSettings) -> None:
