@@ -42,6 +42,13 @@ def raster_layer_path(algorithm, parameters, key, context) -> str:
     return _gdal_file_of(layer)
 
 
+def optional_raster_layer_path(algorithm, parameters, key, context) -> str:
+    """The file path of the raster layer given for an optional single-layer parameter, or "" when none was given."""
+    if parameters.get(key) in (None, ""):
+        return ""
+    return raster_layer_path(algorithm, parameters, key, context)
+
+
 def raster_layer_paths(algorithm, parameters, key, context) -> list:
     """File paths of the raster layers given for a multiple-layer parameter, refusing anything else."""
     layers = algorithm.parameterAsLayerList(parameters, key, context)

@@ -47,3 +47,11 @@ def layer_abstract(layer) -> str:
     if properties is not None and hasattr(properties, "abstract"):
         return properties.abstract()
     return layer.abstract()
+
+
+def push_warning(feedback, text: str) -> None:
+    """A warning in the Processing log: pushWarning (QGIS 3.16 and later), else a non-fatal error line."""
+    if hasattr(feedback, "pushWarning"):
+        feedback.pushWarning(text)
+    else:
+        feedback.reportError(text, False)

@@ -14,7 +14,8 @@ from .translation import install_translator, remove_translator, translate
 MENU = "&GeoGAN"
 TOOLBAR_OBJECT_NAME = "GeoGanToolbar"
 # Every algorithm of the provider, in menu order; each gets a menu entry and a toolbar button.
-MENU_ALGORITHMS = ("traingan", "generatedem", "evaluate", "realismmap", "exportheightmap")
+MENU_ALGORITHMS = ("traingan", "generatedem", "evaluate", "realismmap", "exportheightmap", "trainfill", "fillvoids",
+                   "trainsuperres", "superresolve")
 
 
 class GeoGanPlugin:

@@ -6,9 +6,13 @@ from .algorithm_support import plugin_icon
 from .evaluate_realism import EvaluateRealismAlgorithm
 from .example_models import load_example_models
 from .export_heightmap import ExportHeightmapAlgorithm
+from .fill_voids import FillVoidsAlgorithm
 from .generate_dem import GenerateDemAlgorithm
 from .realism_map import RealismMapAlgorithm
+from .super_resolve import SuperResolveAlgorithm
+from .train_fill import TrainFillAlgorithm
 from .train_gan import TrainGanAlgorithm
+from .train_superres import TrainSuperResolutionAlgorithm
 from .translation import translate
 
 
@@ -31,6 +35,10 @@ class GeoGanProvider(QgsProcessingProvider):
         self.addAlgorithm(EvaluateRealismAlgorithm())
         self.addAlgorithm(RealismMapAlgorithm())
         self.addAlgorithm(ExportHeightmapAlgorithm())
+        self.addAlgorithm(TrainFillAlgorithm())
+        self.addAlgorithm(FillVoidsAlgorithm())
+        self.addAlgorithm(TrainSuperResolutionAlgorithm())
+        self.addAlgorithm(SuperResolveAlgorithm())
         # A model finds its steps' algorithms through the registry, which lists this provider only after its
         # first load: so the models come with the refresh that register() asks for (and with any later one).
         if QgsApplication.processingRegistry().providerById(self.id()) is self:

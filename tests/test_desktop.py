@@ -15,7 +15,9 @@ SESSION_SCRIPT = os.path.join(ROOT, "tests", "desktop", "qgis_session.py")
 DOCS_SCREENSHOTS = os.path.join(ROOT, "docs", "screenshots")
 ALGORITHMS = {"geogan:traingan": "Train terrain GAN", "geogan:generatedem": "Generate synthetic DEM",
               "geogan:evaluate": "Evaluate terrain realism", "geogan:realismmap": "Realism map",
-              "geogan:exportheightmap": "Export heightmap"}
+              "geogan:exportheightmap": "Export heightmap", "geogan:trainfill": "Train void filling",
+              "geogan:fillvoids": "Fill DEM voids", "geogan:trainsuperres": "Train DEM super-resolution",
+              "geogan:superresolve": "Sharpen coarse DEM"}
 EXAMPLE_MODEL = "geogan:Synthetic terrain from a DEM (example model)"
 # What a first start would otherwise show or fetch: the version check and the news feed of the welcome page.
 QUIET_FIRST_START = """[qgis]
@@ -27,7 +29,7 @@ NewsFeed\\httpsfeedqgisorg\\disabled=true
 # The ones the README shows (the monitor dock's picture there comes from tests/test_monitor_dock.py, mid-training).
 README_SCREENSHOTS = ("menu_and_toolbar.png", "processing_toolbox.png", "traingan.png", "generatedem.png",
                       "evaluate.png", "realismmap.png", "example_model.png")
-QGIS_TIMEOUT_S = 90  # QGIS starts, opens five dialogs and quits in about 10 s; the session's own watchdog is 45 s
+QGIS_TIMEOUT_S = 90  # QGIS starts, opens every dialog and quits in about 10 s; the session's own watchdog is 45 s
 
 
 def start_qgis(profiles_root, home, result_path, screenshots_dir) -> subprocess.CompletedProcess:

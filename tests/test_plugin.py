@@ -16,7 +16,8 @@ def test_provider_and_algorithms_are_registered(geogan_plugin):
     assert provider is not None and provider.name() == "GeoGAN"
     algorithms = {a.id(): a for a in provider.algorithms()}
     assert set(algorithms) == {"geogan:traingan", "geogan:generatedem", "geogan:evaluate", "geogan:realismmap",
-                               "geogan:exportheightmap", "geogan:Synthetic terrain from a DEM (example model)"}
+                               "geogan:exportheightmap", "geogan:trainfill", "geogan:fillvoids", "geogan:trainsuperres",
+                               "geogan:superresolve", "geogan:Synthetic terrain from a DEM (example model)"}
     for algorithm in algorithms.values():
         assert len(algorithm.shortHelpString()) > 100 and not algorithm.icon().isNull()
     train = algorithms["geogan:traingan"]
@@ -117,7 +118,8 @@ def test_qgis_loads_the_plugin_from_the_repository_root_without_a_build(tmp_path
     assert lines["CORE"] == os.path.join(ROOT, "geogan_qgis", "core", "train.py")
     assert lines["BUILT"] == "False"
     for algorithm_id in ("geogan:traingan", "geogan:generatedem", "geogan:evaluate", "geogan:realismmap",
-                         "geogan:exportheightmap"):
+                         "geogan:exportheightmap", "geogan:trainfill", "geogan:fillvoids", "geogan:trainsuperres",
+                         "geogan:superresolve"):
         assert f"'{algorithm_id}'" in lines["ALGORITHMS"], lines["ALGORITHMS"]
 
 
@@ -132,9 +134,10 @@ def test_desktop_gui_adds_and_removes_menu_actions(geogan_plugin, qgis_iface):
     try:
         labels = [a.text() for a in plugin.actions]
         # Every algorithm, in menu order, then any tools (installer, diagnostics) the plugin adds after them.
-        assert labels[:5] == ["Train terrain GAN…", "Generate synthetic DEM…", "Evaluate terrain realism…",
-                              "Realism map…", "Export heightmap…"]
-        assert [a.text() for a in plugin.toolbar.actions()] == labels[:5]
+        assert labels[:9] == ["Train terrain GAN…", "Generate synthetic DEM…", "Evaluate terrain realism…",
+                              "Realism map…", "Export heightmap…", "Train void filling…", "Fill DEM voids…",
+                              "Train DEM super-resolution…", "Sharpen coarse DEM…"]
+        assert [a.text() for a in plugin.toolbar.actions()] == labels[:9]
         assert all(not a.icon().isNull() for a in plugin.actions)
         assert registry.providerById("geogan") is not None
     finally:
@@ -212,7 +215,8 @@ def test_plugin_loads_without_torch_and_says_how_to_install_it(plugin_parent_dir
     done = subprocess.run([sys.executable, str(script), plugin_parent_dir, sample_dem, str(tmp_path / "m.pt")],
                           capture_output=True, text=True, env=env, timeout=120)
     assert ("ALGORITHMS ['geogan:Synthetic terrain from a DEM (example model)', 'geogan:evaluate', "
-            "'geogan:exportheightmap', 'geogan:generatedem', 'geogan:realismmap', 'geogan:traingan']"
+            "'geogan:exportheightmap', 'geogan:fillvoids', 'geogan:generatedem', 'geogan:realismmap', "
+            "'geogan:superresolve', 'geogan:trainfill', 'geogan:traingan', 'geogan:trainsuperres']"
             ) in done.stdout, done.stderr
     assert "REFUSED GeoGAN needs PyTorch" in done.stdout and "torch_installer.py install" in done.stdout, done.stdout
     assert not (tmp_path / "m.pt").exists()
