@@ -22,7 +22,7 @@ from . import __version__
 from .errors import InputError
 from .gdal_errors import gdal_message, gdal_raises
 from .output_files import check_output_folder, remove_quietly, write_atomically
-from .raster_io import _grid_of, open_raster, read_band
+from .raster_io import grid_of, open_raster, read_band
 from .terrain import pixel_size_metres, row_latitude
 
 # 0 is "as is": the raster's own size. Unity's (2^n + 1), then Unreal's recommended landscape sizes.
@@ -207,7 +207,7 @@ def export_heightmap(input_path: str, output_path: str, band: int = 1, size: int
     if not 1 <= band <= dataset.RasterCount:
         raise InputError(f"{os.path.basename(input_path)} has {dataset.RasterCount} band(s), so band {band} does not "
                          f"exist; choose a band between 1 and {dataset.RasterCount}.")
-    grid = _grid_of(dataset)
+    grid = grid_of(dataset)
     dataset = None
     values, resampling = _resampled(input_path, band, size)
     levels, low, high = scale_to_levels(values)

@@ -13,7 +13,7 @@ from osgeo import osr
 
 from .errors import InputError
 from .gdal_errors import gdal_raises
-from .raster_io import MAX_OUTPUT_SIDE, Grid, open_raster, same_crs
+from .raster_io import MAX_OUTPUT_SIDE, Grid, grid_of, open_raster, same_crs
 
 # Coordinates a millionth of a pixel off a grid line count as on it: float noise never adds a row.
 SNAP_TOLERANCE = 1e-6
@@ -126,7 +126,7 @@ def reference_grid(path: str) -> Grid:
     if not dataset.GetProjection():
         raise InputError(f"The reference raster {name} has no CRS; assign one "
                          f"(for example with gdal_edit.py -a_srs) and try again.")
-    return Grid(dataset.GetProjection(), tuple(geotransform), dataset.RasterXSize, dataset.RasterYSize)
+    return grid_of(dataset)
 
 
 def _whole(value: float) -> int:

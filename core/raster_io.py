@@ -99,7 +99,7 @@ class RasterSource:
                 f"choose a band between 1 and {dataset.RasterCount}."
             )
         self.name = os.path.basename(path)
-        self.warped = match is not None and not _same_ground(_grid_of(dataset), match)
+        self.warped = match is not None and not _same_ground(grid_of(dataset), match)
         self._datasets = [dataset]  # every dataset in the chain stays open while its bands are read
         if self.warped:
             self._datasets += _warped_vrt(dataset, band, match, resampling)
@@ -109,7 +109,7 @@ class RasterSource:
         self._nodata = None if nodata is None else np.float32(nodata)
         # A per-dataset or alpha mask has to be read and honoured too.
         self._use_mask = not self._band.GetMaskFlags() & (gdal.GMF_ALL_VALID | gdal.GMF_NODATA)
-        self.grid = _grid_of(dataset)
+        self.grid = grid_of(dataset)
         self._values = None
         if self.grid.width * self.grid.height <= IN_MEMORY_PIXELS:
             self._values = self._read_from_gdal(0, 0, self.grid.height, self.grid.width)
@@ -147,7 +147,8 @@ class RasterSource:
                 dataset.FlushCache()
 
 
-def _grid_of(dataset: gdal.Dataset) -> Grid:
+def grid_of(dataset: gdal.Dataset) -> Grid:
+    """Where an open GDAL dataset lies."""
     return Grid(dataset.GetProjection(), tuple(dataset.GetGeoTransform()), dataset.RasterXSize, dataset.RasterYSize)
 
 

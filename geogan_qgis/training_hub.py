@@ -128,12 +128,10 @@ def hillshade_images(relief: np.ndarray, pixel_metres: tuple) -> list:
 
 def ground_pixel_metres(raster_path: str) -> tuple:
     """The (x, y) pixel size in metres of the raster a training learns from: to shade its samples true to scale."""
-    from .core.raster_io import Grid, open_raster
+    from .core.raster_io import grid_of, open_raster
     from .core.terrain import grid_pixel_metres
 
-    dataset = open_raster(raster_path)
-    return grid_pixel_metres(Grid(dataset.GetProjection(), tuple(dataset.GetGeoTransform()), dataset.RasterXSize,
-                                  dataset.RasterYSize))
+    return grid_pixel_metres(grid_of(open_raster(raster_path)))
 
 
 def _device_name(requested: str) -> str:
