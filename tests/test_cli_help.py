@@ -1,5 +1,6 @@
 """The command lines explain themselves: every option says what it does and its default (issue 12)."""
 
+import functools
 import os
 import re
 import subprocess
@@ -7,15 +8,17 @@ import sys
 
 import pytest
 
-from core.settings import TrainSettings
+from core.settings import FillSettings, SuperResolutionSettings, TrainSettings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REQUIRED_OPTIONS = {"--help", "--output"}  # nothing to default
 
 
+@functools.lru_cache(maxsize=None)  # one --help run per command line (a few seconds each: torch loads)
 def option_help(module: str) -> dict:
-    """{long option name: its help text, lines joined} from `python -m <module> --help`."""
-    done = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True,
+    """{long option name: its help text, lines joined} from `python -m <module> --help` (module may name a
+    subcommand after a space: "core.train_conditional fill")."""
+    done = subprocess.run([sys.executable, "-m", *module.split(), "--help"], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "COLUMNS": "100"}, timeout=120)
     assert done.returncode == 0, done.stderr
     options, current = {}, None
@@ -31,7 +34,8 @@ def option_help(module: str) -> dict:
     return options
 
 
-@pytest.mark.parametrize("module", ["core.train", "core.generate"])
+@pytest.mark.parametrize("module", ["core.train", "core.generate", "core.train_conditional fill",
+                                    "core.train_conditional superres", "core.fill_voids", "core.super_resolve"])
 def test_every_option_says_what_it_does_and_its_default(module):
     options = option_help(module)
     assert {"--output", "--seed", "--device"} <= set(options)
@@ -48,3 +52,14 @@ def test_training_defaults_shown_are_train_settings():
                         ("--device", defaults.device), ("--seed", defaults.seed)):
         assert f"(default: {value})" in options[name], (name, options[name])
     assert f"(default: {defaults.device})" in option_help("core.generate")["--device"]
+
+
+@pytest.mark.parametrize("task, settings", [("fill", FillSettings()), ("superres", SuperResolutionSettings())])
+def test_conditional_training_defaults_shown_are_their_settings(task, settings):
+    options = option_help(f"core.train_conditional {task}")
+    for name, value in (("--band", settings.band), ("--tile-size", settings.tile_size),
+                        ("--iterations", settings.iterations), ("--batch-size", settings.batch_size),
+                        ("--device", settings.device), ("--seed", settings.seed)):
+        assert f"(default: {value})" in options[name], (name, options[name])
+    if task == "superres":
+        assert f"(default: {settings.factor})" in options["--factor"]

@@ -234,7 +234,7 @@ def test_device_choices_live_in_core_and_keep_their_order(geogan_plugin):
     from geogan_qgis.core.errors import InputError
 
     assert DEVICE_CHOICES[:4] == ("auto", "cpu", "cuda", "mps") and DEVICE_OPTIONS == list(DEVICE_CHOICES)
-    for name in ("traingan", "generatedem", "realismmap"):
+    for name in ("traingan", "generatedem", "realismmap", "trainfill", "fillvoids", "trainsuperres", "superresolve"):
         algorithm = QgsApplication.processingRegistry().algorithmById(f"geogan:{name}")
         assert algorithm.parameterDefinition("DEVICE").options() == list(DEVICE_CHOICES)
     import torch
