@@ -319,3 +319,27 @@ def test_qgis_process_fills_voids_and_sharpens(qgis_process_ready, fill_model, s
     assert json.loads(done.stdout)["results"]["OUTPUT"] == sharp
     assert gdal.Open(sharp).RasterXSize == 24 * FACTOR
 
+
+
+def test_tasks_add_the_outputs_as_styled_layers_that_say_what_is_synthetic(fill_model, superres_model, dem_with_voids,
+                                                                          coarse_dem, tmp_path, qgis_new_project):
+    from qgis.core import QgsHillshadeRenderer, QgsProject
+
+    from geogan_qgis.compat import layer_abstract
+    from geogan_qgis.layers import FILLED_ABSTRACT, SHARPENED_ABSTRACT
+    from test_task import _run, _wait_for
+
+    runs = [_run("geogan:fillvoids", {"MODEL": fill_model, "INPUT": dem_with_voids, "DEVICE": 1,
+                                      "OUTPUT": str(tmp_path / "filled.tif"), "FILLED_MASK": str(tmp_path / "cells.tif")}),
+            _run("geogan:superresolve", {"MODEL": superres_model, "INPUT": coarse_dem, "DEVICE": 1,
+                                         "OUTPUT": str(tmp_path / "sharp.tif")})]
+    _wait_for(lambda: all("ok" in outcome for _, outcome in runs))
+    assert all(outcome["ok"] for _, outcome in runs)
+    project = QgsProject.instance()
+    for name, path, abstract in (("DEM with voids filled", "filled.tif", FILLED_ABSTRACT),
+                                 (f"Sharpened DEM ({FACTOR} x finer)", "sharp.tif", SHARPENED_ABSTRACT)):
+        layers = project.mapLayersByName(name)
+        assert len(layers) == 1 and layers[0].source() == str(tmp_path / path)
+        assert isinstance(layers[0].renderer(), QgsHillshadeRenderer) and layer_abstract(layers[0]) == abstract
+    cells = project.mapLayersByName("Filled cells (1: filled by GeoGAN)")
+    assert len(cells) == 1 and cells[0].source() == str(tmp_path / "cells.tif")
