@@ -73,10 +73,12 @@ def test_each_styler_has_one_instance_for_the_plugin_life(geogan_plugin):
     """Processing holds stylers by a C++ pointer until it loads the layer: a later run must not free an earlier one's."""
     from qgis.PyQt import sip
 
-    from geogan_qgis.layers import RealismMapStyler, SyntheticDemStyler
+    from geogan_qgis.layers import FilledDemStyler, RealismMapStyler, SharpenedDemStyler, SyntheticDemStyler
 
     first_run = SyntheticDemStyler.create()
     second_run = SyntheticDemStyler.create()
     assert second_run is first_run and not sip.isdeleted(first_run)
     assert RealismMapStyler.create() is RealismMapStyler.create()
     assert type(RealismMapStyler.create()) is RealismMapStyler
+    for styler in (FilledDemStyler, SharpenedDemStyler):  # each its own instance, not SyntheticDemStyler's
+        assert styler.create() is styler.create() and type(styler.create()) is styler
