@@ -83,9 +83,9 @@ class FillVoidsAlgorithm(GeoGanAlgorithm):
             self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=DEVICE_OPTIONS.index(defaults.device))))
         self.addParameter(mark_advanced(QgsProcessingParameterNumber(self.SEED, "Random seed", INTEGER_NUMBER, 0)))
         self.addParameter(QgsProcessingParameterRasterLayer(
-            self.MASK_LAYER, "Area to fill: its non-zero cells [optional; empty: everywhere]", optional=True))
+            self.MASK_LAYER, "Area to fill: its non-zero cells [empty: everywhere]", optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_VOID_SIZE, "Largest void to fill (pixels) [optional; 0 or empty: no limit]", INTEGER_NUMBER, 0,
+            self.MAX_VOID_SIZE, "Largest void to fill (pixels) [0 or empty: no limit]", INTEGER_NUMBER, 0,
             optional=True, minValue=0))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "DEM with voids filled"))
         self.addParameter(QgsProcessingParameterRasterDestination(

@@ -28,7 +28,7 @@ NewsFeed\\httpsfeedqgisorg\\disabled=true
 """
 # The ones the README shows (the monitor dock's picture there comes from tests/test_monitor_dock.py, mid-training).
 README_SCREENSHOTS = ("menu_and_toolbar.png", "processing_toolbox.png", "traingan.png", "generatedem.png",
-                      "evaluate.png", "realismmap.png", "example_model.png")
+                      "evaluate.png", "realismmap.png", "fillvoids.png", "superresolve.png", "example_model.png")
 QGIS_TIMEOUT_S = 90  # QGIS starts, opens every dialog and quits in about 10 s; the session's own watchdog is 45 s
 
 
