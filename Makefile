@@ -12,7 +12,7 @@ PLUGIN_SOURCES := $(shell find geogan_qgis core resources -type f -not -path '*/
 export QT_QPA_PLATFORM := offscreen
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup system-packages demo test test-matrix package install uninstall screenshots sample-model bench clean
+.PHONY: setup system-packages demo test test-matrix check-qt6 package install uninstall screenshots sample-model bench clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -68,6 +68,12 @@ test: setup
 MATRIX_DISTS ?= trixie sid
 test-matrix:
 	MATRIX_DISTS="$(MATRIX_DISTS)" scripts/test_matrix.sh
+
+# QGIS's own PyQt5-to-PyQt6 migration checker in check mode (issue 13), PyQt6 from pip in build/qt6check/venv. The
+# checker (GPL, QGIS's) is saved by hand as build/qt6check/pyqt5_to_pyqt6.py first: README, "Qt 6 check".
+# QT6_QGIS=sid (root) also introspects Debian unstable's QGIS, in a copy of the test matrix's chroot.
+check-qt6:
+	QT6_QGIS="$(QT6_QGIS)" scripts/check_qt6.sh
 
 # GRASS GIS for the r.surf.fractal baseline of the realism and landscape benchmarks; installed only by `make bench`.
 # Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--quick" or BENCH_ARGS="--model my.pt".

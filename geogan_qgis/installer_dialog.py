@@ -183,4 +183,4 @@ def show_missing_torch_message(iface, open_installer_callback) -> None:
     button = QPushButton(tr("Install PyTorch…"), message)
     button.clicked.connect(open_installer_callback)
     message.layout().addWidget(button)
-    bar.pushWidget(message, Qgis.Warning if hasattr(Qgis, "Warning") else Qgis.MessageLevel.Warning)
+    bar.pushWidget(message, Qgis.MessageLevel.Warning)  # scoped: QGIS 3.22 to 4 (Qt 6)

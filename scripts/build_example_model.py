@@ -38,17 +38,17 @@ def build_model():
     model = QgsProcessingModelAlgorithm(MODEL_NAME, "Example models")
     inputs = [
         QgsProcessingParameterRasterLayer("dem", "Real DEM to learn from"),
-        QgsProcessingParameterNumber("iterations", "Training steps", QgsProcessingParameterNumber.Integer, 600,
+        QgsProcessingParameterNumber("iterations", "Training steps", QgsProcessingParameterNumber.Type.Integer, 600,
                                      minValue=1),
         QgsProcessingParameterNumber("tile_size", "Tile size (pixels, multiple of 16)",
-                                     QgsProcessingParameterNumber.Integer, 64, minValue=32, maxValue=1024),
+                                     QgsProcessingParameterNumber.Type.Integer, 64, minValue=32, maxValue=1024),
         QgsProcessingParameterNumber("size", "Synthetic DEM width and height (pixels)",
-                                     QgsProcessingParameterNumber.Integer, 512, minValue=16, maxValue=65536),
-        QgsProcessingParameterNumber("seed", "Random seed", QgsProcessingParameterNumber.Integer, 0),
+                                     QgsProcessingParameterNumber.Type.Integer, 512, minValue=16, maxValue=65536),
+        QgsProcessingParameterNumber("seed", "Random seed", QgsProcessingParameterNumber.Type.Integer, 0),
         QgsProcessingParameterNumber("batch_size", "Batch size (tiles per training step)",
-                                     QgsProcessingParameterNumber.Integer, 16, minValue=1, maxValue=1024),
+                                     QgsProcessingParameterNumber.Type.Integer, 16, minValue=1, maxValue=1024),
     ]
-    inputs[-1].setFlags(inputs[-1].flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+    inputs[-1].setFlags(inputs[-1].flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
     for row, definition in enumerate(inputs):
         component = QgsProcessingModelParameter(definition.name())
         component.setPosition(QPointF(120 + 200 * row, 60))

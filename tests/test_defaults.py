@@ -9,7 +9,7 @@ from qgis.core import Qgis, QgsApplication, QgsProcessingContext, QgsProcessingP
 from core.settings import TrainSettings
 
 OPTIONAL_FLAG = getattr(getattr(Qgis, "ProcessingParameterFlag", None), "Optional", None) \
-    or QgsProcessingParameterDefinition.FlagOptional  # QGIS 3.36+ / 3.22
+    or QgsProcessingParameterDefinition.Flag.FlagOptional  # QGIS 3.36+ / 3.22
 
 # What a user must give; every other parameter has a default or is optional.
 REQUIRED = {

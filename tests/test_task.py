@@ -47,7 +47,7 @@ def test_training_task_reports_progress_and_honours_cancel(geogan_plugin, sample
     parameters = {"INPUT_LAYERS": [sample_dem], **QUICK_TRAINING, "ITERATIONS": 5000, "OUTPUT_MODEL": str(output)}
     task, outcome = _run("geogan:traingan", parameters, feedback)
     _wait_for(lambda: len(progress) >= 3)  # the main thread stays free while it trains
-    assert task.status() == QgsTask.Running
+    assert task.status() == QgsTask.TaskStatus.Running
     task.cancel()
     _wait_for(lambda: "ok" in outcome)
     # Processing reports a cancelled task as not successful, but what was learned is kept as a usable model.

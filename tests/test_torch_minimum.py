@@ -60,3 +60,27 @@ def test_readme_and_metadata_state_the_minimum(dependencies):
     assert f"PyTorch {minimum} or newer" in about
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as readme:
         assert f"PyTorch {minimum} or newer" in readme.read()
+
+
+def test_missing_torch_message_offers_the_installer(geogan_plugin, monkeypatch):
+    """QGIS started without PyTorch: a warning in the message bar (the scoped Qgis.MessageLevel.Warning, which QGIS 4's
+    Qt 6 needs and QGIS 3.22 has) whose button opens the installer."""
+    from qgis.core import Qgis
+    from qgis.gui import QgsMessageBar
+    from qgis.PyQt.QtWidgets import QPushButton
+
+    from geogan_qgis import installer_dialog
+
+    monkeypatch.setattr(installer_dialog, "torch_missing", lambda: True)
+    bar, opened = QgsMessageBar(), []
+
+    class Iface:
+        def messageBar(self):
+            return bar
+
+    installer_dialog.show_missing_torch_message(Iface(), lambda *args: opened.append(True))
+    item = bar.currentItem()
+    assert item is not None and item.level() == Qgis.MessageLevel.Warning
+    assert "PyTorch is missing" in item.text()
+    item.findChild(QPushButton).click()
+    assert opened == [True]
