@@ -38,7 +38,9 @@ def qgis_process_ready(plugin_parent_dir, tmp_path_factory):
 
 def test_qgis_process_lists_the_algorithms(qgis_process_ready):
     done = _qgis_process(qgis_process_ready, "list")
-    assert "geogan:traingan" in done.stdout and "geogan:generatedem" in done.stdout, done.stdout[-2000:]
+    for algorithm_id in ("geogan:traingan", "geogan:generatedem", "geogan:trainfill", "geogan:fillvoids",
+                         "geogan:trainsuperres", "geogan:superresolve"):
+        assert algorithm_id in done.stdout, done.stdout[-2000:]
 
 
 def test_qgis_process_trains_and_generates(qgis_process_ready, sample_dem, tmp_path):
