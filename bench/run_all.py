@@ -3,7 +3,7 @@
 Options are passed on to every benchmark (see bench/common.py); run a benchmark's own script for its
 specific options, e.g. python bench/generation.py --help.
 
-    python bench/run_all.py [--only realism landscape generation sampling throughput] [--quick] [--iterations N] [--model model.pt] [--no-record]
+    python bench/run_all.py [--only realism landscape generation sampling throughput incomplete_data] [--quick] [--iterations N] [--model model.pt] [--no-record]
 """
 
 import argparse
@@ -24,6 +24,7 @@ BENCHMARKS = [
     ("generation", "generation.py"),  # issue 4: time and peak memory for 2048 to 8192 px GeoTIFFs
     ("sampling", "sampling.py"),  # issue 4: tiles/s and extra memory training from a 20000 x 20000 px raster
     ("throughput", "throughput.py"),  # issue 4: training tiles/s through geogan:traingan against a bare loop
+    ("incomplete_data", "incomplete_data.py"),  # issue 10: void filling, super-resolution vs GDAL, GRASS, bicubic
 ]
 
 
