@@ -8,6 +8,7 @@ mask of the area to fill leaves it out (a collar of nodata around a scene, the s
 """
 
 import argparse
+import os
 import sys
 
 import numpy as np
@@ -21,6 +22,7 @@ from .devices import DEVICE_CHOICES, autocast, describe_device
 from .errors import InputError
 from .gdal_errors import gdal_message, gdal_raises
 from .noise import spatial_noise
+from .output_files import remove_quietly
 from .output_formats import raster_output
 from .placement import grid_bounds
 from .progress import Reporter
@@ -111,11 +113,26 @@ def _fill_batch(model: ConditionalModel, windows: list, seed: int) -> np.ndarray
     return filled * scale + np.asarray(centres, dtype=np.float32)[:, None, None]
 
 
-def fill_array(model: ConditionalModel, values: np.ndarray, voids: list, seed: int, reporter: Reporter) -> np.ndarray:
-    """A copy of values with the given voids ((slices, cells) pairs from find_voids) filled."""
-    settings: FillSettings = model.settings
+def fill_window_side(model: ConditionalModel) -> int:
+    """The side of the window each void is filled in: the training tile, rounded up to what the U-Net takes."""
     multiple = model.generator.window_multiple
-    window = -(-settings.tile_size // multiple) * multiple
+    return -(-model.settings.tile_size // multiple) * multiple
+
+
+def without_context(values: np.ndarray, voids: list, window: int) -> tuple:
+    """(voids whose window holds known cells, number of voids whose window holds none: nothing to fill them from)."""
+    kept = []
+    for box, cells in voids:
+        top, left = _window_origin(box, window, values.shape)
+        if np.isfinite(_read_window(values, top, left, window)).any():
+            kept.append((box, cells))
+    return kept, len(voids) - len(kept)
+
+
+def fill_array(model: ConditionalModel, values: np.ndarray, voids: list, seed: int, reporter: Reporter) -> np.ndarray:
+    """A copy of values with the given voids ((slices, cells) pairs from find_voids) filled; each void's window
+    must hold known cells (without_context)."""
+    window = fill_window_side(model)
     filled = values.copy()
     for start in range(0, len(voids), WINDOWS_PER_BATCH):
         reporter.check_cancelled()
@@ -140,29 +157,41 @@ def fill_voids(model_path: str, input_path: str, output_path: str, band: int = 1
     reporter = reporter or Reporter()
     if max_void_size < 0:
         raise InputError(f"The maximum void size must be 0 (no limit) or a number of pixels (got {max_void_size}).")
+    if filled_mask_path and os.path.abspath(filled_mask_path) == os.path.abspath(output_path):
+        raise InputError("The filled-cells mask and the output are the same file; choose another name for the mask.")
     model = load_conditional_model(model_path, VOID_FILLING, device)
     source = RasterSource(input_path, band)
     values = np.array(source.read(0, 0, *source.shape), dtype=np.float32)
     fill_area = read_fill_area(mask_path, source.grid) if mask_path else np.ones(values.shape, dtype=bool)
     if not np.isfinite(values).any():
         raise InputError(f"{source.name} holds only nodata in band {band}; there is nothing to fill the voids from.")
-    voids, left_out = find_voids(values, fill_area, model.settings.largest_void, max_void_size)
+    voids, too_large = find_voids(values, fill_area, model.settings.largest_void, max_void_size)
+    voids, isolated = without_context(values, voids, fill_window_side(model))
+    notes = [f"{too_large} void(s) larger than {max_void_size} pixels"] if too_large else []
+    notes += [f"{isolated} void(s) with no known cell within {fill_window_side(model) // 2} pixels"] if isolated else []
+    left_out = too_large + isolated
     if not voids:
-        why = f" ({left_out} larger than the maximum void size are left as they are)" if left_out else ""
+        why = f" ({' and '.join(notes)} are left as they are)" if notes else ""
         raise InputError(f"{source.name} has no voids (nodata cells) to fill in band {band}{why}; nothing was written.")
     reporter.log(f"Filling {len(voids)} void(s) of {source.name} with {model.name} on {describe_device(model.device)}"
-                 + (f"; {left_out} void(s) larger than {max_void_size} pixels stay nodata." if left_out else "."))
+                 + (f"; {' and '.join(notes)} stay nodata." if notes else "."))
     filled = fill_array(model, values, voids, seed, reporter)
     synthetic = np.isfinite(filled) & ~np.isfinite(values)
     tags = {"GEOGAN_SYNTHETIC": "PARTIAL", "GEOGAN_FILLED_CELLS": int(synthetic.sum()), "GEOGAN_VOIDS_FILLED": len(voids),
             "GEOGAN_VOIDS_LEFT": left_out, **conditional_tags(model, seed),
             "TIFFTAG_IMAGEDESCRIPTION": "elevation whose voids were filled by GeoGAN (synthetic cells: see "
                                         "GEOGAN_FILLED_CELLS and the filled-cells mask); other cells as measured"}
-    with raster_output(output_path) as geotiff:
-        _write(geotiff, filled, source.grid, tags, DESCRIPTION)
+    # The mask first: if the DEM then fails, the mask goes too, so a failed run leaves neither.
     if filled_mask_path:
         with raster_output(filled_mask_path) as geotiff:
             _write(geotiff, synthetic.astype(np.float32), source.grid, tags, MASK_DESCRIPTION)
+    try:
+        with raster_output(output_path) as geotiff:
+            _write(geotiff, filled, source.grid, tags, DESCRIPTION)
+    except BaseException:
+        if filled_mask_path:
+            remove_quietly(filled_mask_path)
+        raise
     return {"path": output_path, "filled_cells": int(synthetic.sum()), "voids_filled": len(voids),
             "voids_left": left_out, "width": source.grid.width, "height": source.grid.height}
 

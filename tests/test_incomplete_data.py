@@ -238,6 +238,19 @@ def test_nodata_outside_the_mask_layer_stays_nodata(fill_model, sample_corner, t
     assert results["VOIDS_FILLED"] == 1 and results["FILLED_CELLS"] == 64
 
 
+def test_a_void_with_no_known_cell_around_it_is_left_as_nodata(fill_model, sample_corner, tmp_path):
+    """A void inside the area to fill whose whole window is nodata outside that area: nothing to fill it from."""
+    dem = _float_copy(sample_corner, tmp_path / "island.tif")
+    _cut(dem, _void_mask((96, 96), [(slice(0, 70), slice(0, 96))]))
+    area = _float_copy(sample_corner, tmp_path / "area.tif")
+    dataset = gdal.Open(area, gdal.GA_Update)
+    dataset.GetRasterBand(1).WriteArray(_void_mask((96, 96), [(slice(20, 24), slice(20, 24))]).astype(np.float32))
+    dataset = None
+    _refused(lambda: processing.run("geogan:fillvoids", {
+        "MODEL": fill_model, "INPUT": dem, "MASK_LAYER": area, "OUTPUT": str(tmp_path / "filled.tif"),
+        "FILLED_MASK": str(tmp_path / "cells.tif")}), "1 void.s. with no known cell within 16 pixels are left", tmp_path)
+
+
 def test_an_input_without_voids_is_refused(fill_model, sample_corner, tmp_path):
     _refused(lambda: processing.run("geogan:fillvoids", {
         "MODEL": fill_model, "INPUT": sample_corner, "OUTPUT": str(tmp_path / "filled.tif"),
