@@ -116,7 +116,7 @@ class FillVoidsAlgorithm(GeoGanAlgorithm):
                 device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)], seed=seed,
                 max_void_size=self.parameterAsInt(parameters, self.MAX_VOID_SIZE, context),
                 mask_path=mask_path, filled_mask_path=filled_mask_path, reporter=reporter_for(feedback))
-        left = (f"; {summary['voids_left']} void(s) left as nodata (larger than the largest void to fill)"
+        left = (f"; {summary['voids_left']} void(s) left as nodata (too large, or nothing known around them)"
                 if summary["voids_left"] else "")
         feedback.pushInfo(f"Filled {summary['voids_filled']} void(s), {summary['filled_cells']} cells, of a "
                           f"{summary['width']} x {summary['height']} DEM (seed {seed}){left}.")
