@@ -135,19 +135,46 @@ def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (values * mask).sum(dim=(2, 3), keepdim=True) / mask.sum(dim=(2, 3), keepdim=True).clamp_min(1.0)
 
 
+# Relaxation sweeps per pyramid level of pull_push_fill.
+RELAXATION_SWEEPS = 8
+
+
+def pull_push_fill(relief: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+    """A smooth fill of the unknown cells from the known ones (pull-push, Gortler et al. 1996): weighted means
+    down a pyramid of 2 x 2 blocks, then back up. Known cells keep their values; a void takes the values
+    around its edge, spread inwards like an interpolation."""
+    means, weights = [relief * known], [known]
+    while min(means[-1].shape[-2:]) > 1:
+        # Pull: each 2 x 2 block's weighted mean; its weight saturates at 1 as soon as a quarter of it is known.
+        total = F.avg_pool2d(means[-1] * weights[-1], 2, ceil_mode=True)
+        weight = F.avg_pool2d(weights[-1], 2, ceil_mode=True)
+        means.append(total / weight.clamp_min(1e-6))
+        weights.append((4.0 * weight).clamp(max=1.0))
+    filled = means[-1]
+    for mean, weight in zip(reversed(means[:-1]), reversed(weights[:-1])):
+        # Push: where a level is not fully known, the coarser level fills in, smoothly upsampled; then a few
+        # relaxation sweeps towards a harmonic surface, the known cells held (a multigrid Laplace solve).
+        filled = F.interpolate(filled, size=mean.shape[-2:], mode="bilinear", align_corners=False)
+        for _ in range(RELAXATION_SWEEPS):
+            neighbours = F.avg_pool2d(F.pad(filled, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
+            filled = weight * mean + (1.0 - weight) * neighbours
+    return filled
+
+
 class VoidFillGenerator(nn.Module):
     """Relief with voids, its mask of known cells (1) and noise (each batch, 1, h, w) to filled relief.
 
-    A U-Net: the encoder sees the known relief around a void down to 1/16 of the window, so valleys and
-    ridges are continued across it; skips keep the edges of the void sharp. Known cells come out as they
-    went in (never the voids' true values: only relief * mask enters), and the network works on relief
-    relative to the known cells' mean, so windows of any elevation are filled alike.
+    A U-Net corrects a smooth first guess (pull_push_fill): the encoder sees the known relief around a void
+    down to 1/16 of the window, so valleys and ridges are continued across it; skips keep the edges of the
+    void sharp. Known cells come out as they went in (never the voids' true values: only relief * mask
+    enters), and the network works on relief relative to the known cells' mean, so windows of any
+    elevation are filled alike. It starts as the smooth guess (a zero last layer) and learns the rest.
     """
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         channels = config.unet_channels
-        self.stem = _conv(3, channels[0])
+        self.stem = _conv(4, channels[0])
         self.down = nn.ModuleList(
             nn.Sequential(_conv(a, b), nn.LeakyReLU(0.2, inplace=True), _conv(b, b), nn.LeakyReLU(0.2, inplace=True))
             for a, b in zip(channels[:-1], channels[1:]))
@@ -155,6 +182,8 @@ class VoidFillGenerator(nn.Module):
             nn.Sequential(_conv(a + b, a), nn.LeakyReLU(0.2, inplace=True), _conv(a, a), nn.LeakyReLU(0.2, inplace=True))
             for a, b in zip(channels[:-1], channels[1:]))
         self.to_relief = nn.Conv2d(channels[0], 1, 1)
+        nn.init.zeros_(self.to_relief.weight)
+        nn.init.zeros_(self.to_relief.bias)
 
     @property
     def window_multiple(self) -> int:
@@ -163,7 +192,9 @@ class VoidFillGenerator(nn.Module):
 
     def forward(self, noise: torch.Tensor, relief: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
         level = masked_mean(relief, known)
-        x = torch.cat([(relief - level) * known, known, noise], dim=1)
+        known_relief = (relief - level) * known
+        guess = pull_push_fill(known_relief, known)
+        x = torch.cat([known_relief, known, guess, noise], dim=1)
         x = F.leaky_relu(self.stem(x), 0.2)
         skips = []
         for block in self.down:
@@ -171,7 +202,7 @@ class VoidFillGenerator(nn.Module):
             x = block(F.avg_pool2d(x, 2))
         for block, skip in zip(reversed(self.up), reversed(skips)):
             x = block(torch.cat([F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False), skip], dim=1))
-        filled = self.to_relief(x) + level
+        filled = guess + self.to_relief(x) + level
         return relief * known + filled * (1.0 - known)
 
 

@@ -139,9 +139,12 @@ class SuperResolutionSettings(TrainSettings):
     refined back to full resolution (the cascade's refinement stage, applied to real coarse relief)."""
 
     tile_size: int = 64
-    iterations: int = 2000
+    # It learns fast: on the sample DEM, 4x RMSE at 400 steps is within 1 % of that at 1500.
+    iterations: int = 800
     factor: int = 4
-    reconstruction_weight: float = 100.0
+    # Higher weights buy a lower RMSE with less fine detail: on held-out sample terrain at 4x, weight 100 gave 0.81 x
+    # bicubic's RMSE with 87 % of the real fine-scale relief, 300 gave 0.75 x with 70 %, 1000 gave 0.74 x with 60 %.
+    reconstruction_weight: float = 300.0
 
     def validate(self) -> None:
         super().validate()
