@@ -1,5 +1,6 @@
 """GeoGAN demo: train on the sample DEM through the real plugin, generate a 512 x 512 synthetic DEM,
-and draw real and synthetic terrain side by side.
+and draw real and synthetic terrain side by side; then train a void-filling model briefly, cut a void into the
+sample DEM and fill it, beside GDAL's fillnodata.
 
 Runs PyQGIS headless: the plugin is loaded from build/plugins the way QGIS loads it, and both steps
 go through processing.run("geogan:...").
@@ -107,11 +108,95 @@ def draw_comparison(real_path, synthetic_path, picture_path, caption):
             for title, *_, routing in panels]
 
 
+# The void the demo cuts into the sample DEM (rows, columns): 24 x 24 pixels across a ridge and its valleys.
+DEMO_VOID = (slice(150, 174), slice(200, 224))
+
+
+def cut_void(source_path, path):
+    """A float32 copy of source_path with DEMO_VOID set to nodata."""
+    from osgeo import gdal
+
+    gdal.Translate(path, source_path, outputType=gdal.GDT_Float32, noData=-9999)
+    dataset = gdal.Open(path, gdal.GA_Update)
+    band = dataset.GetRasterBand(1)
+    values = band.ReadAsArray()
+    values[DEMO_VOID] = -9999
+    band.WriteArray(values)
+    dataset = None
+
+
+def draw_filled_void(truth_path, filled, picture_path, caption):
+    """Hillshades around DEMO_VOID: the truth, the DEM with the void, and each method's fill (title: its RMSE)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from geogan_qgis.core.raster_io import read_band
+    from geogan_qgis.core.terrain import grid_pixel_metres, hillshade
+    from matplotlib.patches import Rectangle
+    from scipy.ndimage import binary_dilation
+
+    truth = read_band(truth_path)
+    pixel_x, pixel_y = grid_pixel_metres(truth.grid)
+    rows, cols = DEMO_VOID
+    area = (slice(rows.start - 40, rows.stop + 40), slice(cols.start - 40, cols.stop + 40))
+    panels = [("Real DEM", truth.values, None)]
+    with_void = truth.values.copy()
+    with_void[DEMO_VOID] = np.nan
+    panels.append(("With a 24 x 24 pixel void", with_void, None))
+    for title, path in filled:
+        values = read_band(path).values
+        panels.append((title, values, float(np.sqrt(np.mean((values[DEMO_VOID] - truth.values[DEMO_VOID]) ** 2)))))
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.6), constrained_layout=True)
+    for axis, (title, values, rmse) in zip(axes, panels):
+        window = values[area].astype(np.float64)
+        shade = hillshade(np.where(np.isfinite(window), window, np.nanmean(window)), pixel_x, pixel_y)
+        # Cells next to nodata have no true slope: left blank with the void.
+        blank = binary_dilation(~np.isfinite(window))
+        axis.imshow(np.where(blank, np.nan, shade), cmap="gray", vmin=0, vmax=1)
+        axis.add_patch(Rectangle((39.5, 39.5), 24, 24, fill=False, edgecolor="red", linewidth=0.8))
+        axis.set_title(title + (f"\nRMSE in the void {rmse:.1f} m" if rmse is not None else "\n"))
+        axis.set_axis_off()
+    figure.suptitle(caption, fontsize=9)
+    figure.savefig(picture_path, dpi=100)
+    plt.close(figure)
+    return [(title, rmse) for title, _, rmse in panels if rmse is not None]
+
+
+def fill_demo(processing, output, iterations, seed):
+    """Train geogan:trainfill briefly, fill DEMO_VOID with it and with gdal:fillnodata, and draw both."""
+    model_path = os.path.join(output, "jacksboro_fill.pt")
+    void_path = os.path.join(output, "dem_with_void.tif")
+    cut_void(SAMPLE_DEM, void_path)
+    print(f"\nTraining geogan:trainfill on {os.path.basename(SAMPLE_DEM)} ({iterations} iterations, 64-pixel tiles)")
+    started = time.perf_counter()
+    # Trained on the DEM with the void: no training tile holds the void's true terrain.
+    processing.run("geogan:trainfill", {"INPUT_LAYERS": [void_path], "TILE_SIZE": 64, "ITERATIONS": iterations,
+                                        "SEED": seed, "OUTPUT_MODEL": model_path},
+                   feedback=PrintedFeedback.create("void-fill training"))
+    training_seconds = time.perf_counter() - started
+    geogan_path = os.path.join(output, "filled_geogan.tif")
+    gdal_path = os.path.join(output, "filled_gdal_fillnodata.tif")
+    processing.run("geogan:fillvoids", {"MODEL": model_path, "INPUT": void_path, "SEED": seed, "OUTPUT": geogan_path})
+    processing.run("gdal:fillnodata", {"INPUT": void_path, "BAND": 1, "DISTANCE": 100, "OUTPUT": gdal_path})
+    picture_path = os.path.join(output, "filled_void.png")
+    caption = (f"geogan:fillvoids with a model trained {iterations} iterations ({training_seconds:.0f} s) on the sample "
+               f"DEM around the void (never on the void's terrain); one void, a demonstration: bench/RESULTS.md has "
+               f"the benchmark.")
+    errors = draw_filled_void(SAMPLE_DEM, [("GeoGAN fillvoids", geogan_path), ("gdal:fillnodata", gdal_path)],
+                              picture_path, caption)
+    for title, rmse in errors:
+        print(f"{title}: RMSE in the void {rmse:.1f} m")
+    print(f"Picture:       {picture_path}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", default=os.path.join(ROOT, "demo_output"))
     parser.add_argument("--iterations", type=int, default=700)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--fill-iterations", type=int, default=300)
     args = parser.parse_args()
     output = os.path.abspath(args.output)
     os.makedirs(output, exist_ok=True)
@@ -147,6 +232,7 @@ def main():
     print(f"Model:         {model_path}")
     print(f"Synthetic DEM: {dem_path}")
     print(f"Picture:       {picture_path}")
+    fill_demo(processing, output, args.fill_iterations, args.seed)
 
 
 if __name__ == "__main__":
