@@ -59,7 +59,9 @@ demo: setup package
 	$(PYTHON) scripts/demo.py --output demo_output
 
 # No build step: the tests load the plugin from the repository (geogan_qgis/ links core/ and resources/ in).
+# The linter first (ruff, configured in pyproject.toml): a finding fails the run in seconds, before the tests.
 test: setup
+	$(PYTHON) -m ruff check .
 	$(PYTHON) -m pytest
 
 # The test suite on a clone of the committed HEAD in chroots of Debian 13 and unstable, with Debian's own QGIS,

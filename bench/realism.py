@@ -65,7 +65,8 @@ def split_dem(source: str, work_dir: str) -> tuple:
     dataset = gdal.Open(source)
     width, height = dataset.RasterXSize, dataset.RasterYSize
     split = int(round(width * TRAIN_FRACTION))
-    train_path, heldout_path = os.path.join(work_dir, "realism_train.tif"), os.path.join(work_dir, "realism_heldout.tif")
+    train_path = os.path.join(work_dir, "realism_train.tif")
+    heldout_path = os.path.join(work_dir, "realism_heldout.tif")
     gdal.Translate(train_path, dataset, srcWin=[0, 0, split, height])
     gdal.Translate(heldout_path, dataset, srcWin=[split, 0, width - split, height])
     dataset = None
@@ -92,7 +93,8 @@ def mean_slope(tiles: list, pixel: tuple) -> float:
 def rescaled(rasters: list, target_spread: float, target_mean: float, tile_size: int) -> list:
     """Scale surfaces of arbitrary units (one factor for the set) so their tiles have the target relief spread."""
     spread = relief_spread([tile for raster in rasters for tile in tiles_of(raster, tile_size, tile_size)])
-    return [((raster - raster.mean()) * (target_spread / spread) + target_mean).astype(np.float32) for raster in rasters]
+    return [((raster - raster.mean()) * (target_spread / spread) + target_mean).astype(np.float32)
+            for raster in rasters]
 
 
 # ---------------------------------------------------------------------------------------------- candidates
@@ -185,7 +187,8 @@ def grass_fractal_candidates(args, spread: float, mean: float) -> tuple:
                                 f"GRASS_REGION_PARAMETER=0,{args.size},0,{args.size} [EPSG:3857]",
                                 "GRASS_REGION_CELLSIZE_PARAMETER=1", f"output={path}")
             if done.returncode != 0 or not os.path.exists(path):
-                raise RuntimeError(f"{algorithm} failed (exit {done.returncode}): {done.stdout[-1500:]} {done.stderr[-1500:]}")
+                raise RuntimeError(f"{algorithm} failed (exit {done.returncode}): "
+                                   f"{done.stdout[-1500:]} {done.stderr[-1500:]}")
             output = json.loads(done.stdout[done.stdout.index("{"):])["results"]["output"]
             surfaces.append(read_band(output).values.astype(np.float64))
         seconds = (time.perf_counter() - started) / args.rasters
@@ -263,7 +266,8 @@ def main(argv=None) -> int:
              f"({len(heldout_tiles)} tiles); real tiles {args.tile_size} px every {args.stride} px, candidates "
              f"{args.rasters} rasters of {args.size} x {args.size} px each cut into non-overlapping tiles. "
              f"Training tiles: spectral slope {-beta:.2f}, relief spread {spread:.1f} m, mean slope "
-             f"{mean_slope(train_tiles, pixel):.1f} deg; held-out tiles: relief spread {relief_spread(heldout_tiles):.1f} m, "
+             f"{mean_slope(train_tiles, pixel):.1f} deg; held-out tiles: relief spread "
+             f"{relief_spread(heldout_tiles):.1f} m, "
              f"mean slope {mean_slope(heldout_tiles, pixel):.1f} deg.")
     print(setup, flush=True)
 
@@ -281,21 +285,24 @@ def main(argv=None) -> int:
     for candidate in candidates:
         evaluate(candidate, heldout_tiles, floor, pixel, args.tile_size)
         candidate_tiles = [tile for r in candidate.rasters for tile in tiles_of(r, args.tile_size, args.tile_size)]
-        candidate.distances["tiles"], candidate.distances["spread"] = len(candidate_tiles), relief_spread(candidate_tiles)
+        candidate.distances["tiles"] = len(candidate_tiles)
+        candidate.distances["spread"] = relief_spread(candidate_tiles)
 
     floor_name = "real (training part)"
     (distance_header, distance_rows), (ratio_header, ratio_rows) = tables(floor, floor_name, candidates)
     fractals = [c for c in candidates if c.name.startswith("r.surf.fractal")]
     best_fractal = min(fractals, key=lambda c: score_of(c.distances, floor)) if fractals else None
     geogan = candidates[0]
-    print("\nDistances to the held-out tiles (1-Wasserstein per descriptor; spectrum: mean |difference of log10 power|)")
+    print("\nDistances to the held-out tiles (1-Wasserstein per descriptor; "
+          "spectrum: mean |difference of log10 power|)")
     print(common.text_table(distance_header, distance_rows))
     print("\nRatios to the real-vs-real floor; SCORE = mean of the four ratios (1.0 = as close as real terrain; "
           "lower is better)")
     print(common.text_table(ratio_header, ratio_rows))
     summary = (f"Realism score: GeoGAN {score_of(geogan.distances, floor):.2f}, fBm "
                f"{score_of(candidates[1].distances, floor):.2f}"
-               + (f", r.surf.fractal {score_of(best_fractal.distances, floor):.2f} (best: D={best_fractal.name.split('=')[1]})"
+               + (f", r.surf.fractal {score_of(best_fractal.distances, floor):.2f} "
+                  f"(best: D={best_fractal.name.split('=')[1]})"
                   if best_fractal else f", r.surf.fractal not run ({grass_note})"))
     if len(fractals) > 1:
         summary += " (the best fractal dimension is picked on the held-out tiles, which flatters it a little)"

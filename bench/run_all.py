@@ -3,7 +3,8 @@
 Options are passed on to every benchmark (see bench/common.py); run a benchmark's own script for its
 specific options, e.g. python bench/generation.py --help.
 
-    python bench/run_all.py [--only realism landscape generation sampling throughput incomplete_data] [--quick] [--iterations N] [--model model.pt] [--no-record]
+    python bench/run_all.py [--only realism landscape generation sampling throughput incomplete_data] [--quick]
+                            [--iterations N] [--model model.pt] [--no-record]
 """
 
 import argparse

@@ -16,9 +16,8 @@ import subprocess
 import sys
 import time
 
-import numpy as np
-
 import common
+import numpy as np
 
 SIDE, QUICK_SIDE = 20000, 4000
 BATCHES, QUICK_BATCHES = 300, 50
@@ -99,7 +98,8 @@ def main(argv=None) -> int:
         print(f"Making a {side} x {side} px mosaic of the sample DEM (once) ...", flush=True)
         started = time.perf_counter()
         make_mosaic(path, side)
-        print(f"  written in {time.perf_counter() - started:.0f} s, {os.path.getsize(path) / 2 ** 20:.0f} MB", flush=True)
+        print(f"  written in {time.perf_counter() - started:.0f} s, {os.path.getsize(path) / 2 ** 20:.0f} MB",
+              flush=True)
     load_before = common.load_average()
     done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", path, "--batches", str(batches)],
                           capture_output=True, text=True)

@@ -150,8 +150,8 @@ def main(argv=None) -> int:
     rows = [["bare PyTorch loop (batches in memory)", f"{mean_bare:.1f}", "1.00"],
             ["geogan:traingan (processing.run)", f"{mean_plugin:.1f}", f"{ratio:.2f}"]]
     verdict = f"Goal (at least {GOAL_RATIO} x the bare loop): {'met' if ratio >= GOAL_RATIO else 'MISSED'}."
-    print(f"\nTraining throughput on the CPU ({settings.tile_size} px tiles, batch {settings.batch_size}, {steps} steps "
-          f"x {rounds} rounds, torch {torch.get_num_threads()} threads)")
+    print(f"\nTraining throughput on the CPU ({settings.tile_size} px tiles, batch {settings.batch_size}, "
+          f"{steps} steps x {rounds} rounds, torch {torch.get_num_threads()} threads)")
     print(common.text_table(header, rows))
     print(f"{verdict} Outside the loop, geogan:traingan spent {extra:.1f} s per run on set-up, the realism critic "
           f"and writing the model.")

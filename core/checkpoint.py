@@ -59,7 +59,8 @@ def load_checkpoint(path: str, device: str = "cpu", kinds: tuple = TERRAIN_GANS)
             f"choose a .pt file written by GeoGAN's training."
         ) from error
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT_NAME:
-        raise CheckpointError(f"{name} is a PyTorch file but not a GeoGAN model; choose a file written by GeoGAN's training.")
+        raise CheckpointError(f"{name} is a PyTorch file but not a GeoGAN model; "
+                              "choose a file written by GeoGAN's training.")
     if checkpoint.get("format_version", 0) > FORMAT_VERSION:
         raise CheckpointError(
             f"{name} was written by a newer GeoGAN (model format {checkpoint['format_version']}); update GeoGAN."

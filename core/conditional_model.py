@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .checkpoint import SUPER_RESOLUTION, VOID_FILLING, Weights, load_checkpoint, restore_networks
+from .checkpoint import VOID_FILLING, Weights, load_checkpoint, restore_networks
 from .devices import resolve_device
 from .models import SuperResolutionGenerator, VoidFillGenerator
 from .raster_io import recorded_grid

@@ -37,7 +37,8 @@ def resolve_device(name: str = "auto"):
     if name == "mps" and not _mps_available(torch):
         raise InputError(
             f"The device is set to mps, but this PyTorch (torch {torch.__version__}) sees no Apple GPU: MPS needs a "
-            "Mac with Apple silicon or an AMD GPU, macOS 12.3 or later and a PyTorch built for macOS; choose auto or cpu.")
+            "Mac with Apple silicon or an AMD GPU, macOS 12.3 or later and a PyTorch built for macOS; "
+            "choose auto or cpu.")
     return torch.device(name)
 
 

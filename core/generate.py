@@ -29,8 +29,17 @@ from .gdal_errors import gdal_raises
 from .models import Generator, RefinementGenerator
 from .noise import spatial_noise
 from .output_formats import raster_output
-from .placement import (Placement, aligned_placement, check_placement_choice, grid_bounds, model_placement,
-                        reference_grid, reference_placement, snap_to_model_grid, transform_bounds)
+from .placement import (
+    Placement,
+    aligned_placement,
+    check_placement_choice,
+    grid_bounds,
+    model_placement,
+    reference_grid,
+    reference_placement,
+    snap_to_model_grid,
+    transform_bounds,
+)
 from .progress import Reporter
 from .raster_io import OUTPUT_NODATA, GeoTiffWriter, Grid, check_output_size, recorded_grid
 from .settings import TrainSettings
@@ -79,7 +88,8 @@ def load_model(path: str, device: str = "cpu") -> TerrainModel:
 
     def build() -> tuple:
         settings = TrainSettings.from_dict(checkpoint["settings"])
-        generator = RefinementGenerator(settings.model, settings.coarse_factor) if cascade else Generator(settings.model)
+        generator = (RefinementGenerator(settings.model, settings.coarse_factor) if cascade
+                     else Generator(settings.model))
         if not cascade:
             return settings, Weights(generator, checkpoint["generator"]), None, None
         coarse_norm = checkpoint["coarse"]["normalisation"]
@@ -298,9 +308,10 @@ def main(argv=None) -> int:
                         help="raster to write (float32, tagged synthetic): a GeoTIFF (.tif), or another GDAL format "
                              "named by the extension, such as .img or .asc")
     parser.add_argument("--cloud-optimised", action="store_true",
-                        help="write a cloud-optimised GeoTIFF (GDAL's COG driver; the output ends in .tif) (default: off, "
-                             "a plain tiled GeoTIFF)")
-    parser.add_argument("--width", type=int, default=0, help="output width in pixels, any size up to 65536 (default: the model's tile size)")
+                        help="write a cloud-optimised GeoTIFF (GDAL's COG driver; the output ends in .tif) "
+                             "(default: off, a plain tiled GeoTIFF)")
+    parser.add_argument("--width", type=int, default=0,
+                        help="output width in pixels, any size up to 65536 (default: the model's tile size)")
     parser.add_argument("--height", type=int, default=0,
                         help="output height in pixels, any size up to 65536 (default: the model's tile size)")
     parser.add_argument("--extent", type=float, nargs=4, metavar=("XMIN", "YMIN", "XMAX", "YMAX"),

@@ -128,10 +128,12 @@ def spectral_distance(a: Spectrum, b: Spectrum) -> float:
 
 def compare(real_tiles: list, synthetic_tiles: list, pixel_x: float, pixel_y: float) -> dict:
     """Distances between two sets of tiles: <DESCRIPTOR>_W1 per descriptor and SPECTRUM_DISTANCE."""
-    real, synthetic = tile_descriptors(real_tiles, pixel_x, pixel_y), tile_descriptors(synthetic_tiles, pixel_x, pixel_y)
+    real = tile_descriptors(real_tiles, pixel_x, pixel_y)
+    synthetic = tile_descriptors(synthetic_tiles, pixel_x, pixel_y)
     distances = {f"{name.upper()}_W1": wasserstein_1d(real[name], synthetic[name]) for name in real}
     pixel = float(np.sqrt(pixel_x * pixel_y))
-    distances["SPECTRUM_DISTANCE"] = spectral_distance(mean_spectrum(real_tiles, pixel), mean_spectrum(synthetic_tiles, pixel))
+    distances["SPECTRUM_DISTANCE"] = spectral_distance(mean_spectrum(real_tiles, pixel),
+                                                       mean_spectrum(synthetic_tiles, pixel))
     return distances
 
 

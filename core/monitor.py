@@ -35,7 +35,8 @@ class TrainingMonitor:
                 self.on_snapshot(*self.snapshots[-1])
 
     def warnings(self, history: dict, with_samples: bool = True) -> list:
-        """Sentences about a collapsed or diverged run, empty when training looks healthy (samples: the last snapshot)."""
+        """Sentences about a collapsed or diverged run, empty when training looks healthy
+        (samples: the last snapshot)."""
         found = []
         tail = max(1, len(history["discriminator"]) // 10)
         last_d = float(np.mean(history["discriminator"][-tail:]))

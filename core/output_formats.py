@@ -1,4 +1,5 @@
-"""Raster outputs in the format their file name asks for: GeoTIFF as written, cloud-optimised GeoTIFF or another GDAL format.
+"""Raster outputs in the format their file name asks for: GeoTIFF as written, cloud-optimised GeoTIFF or another
+GDAL format.
 
 GeoGAN writes every raster as a float32 GeoTIFF, window by window. For a GeoTIFF that is the output itself. For a
 cloud-optimised GeoTIFF (GDAL's COG driver) or another GDAL format chosen by the output's extension (.img, .asc,
@@ -97,8 +98,8 @@ def output_driver(path: str, cloud_optimised: bool = False) -> str:
     if picture is not None:
         raise InputError(
             f"GDAL does not write float32 elevations as {picture.GetMetadataItem('DMD_LONGNAME') or picture.ShortName} "
-            f"(.{extension}), so GeoGAN does not write {name}. Write a GeoTIFF (.tif) or another format that holds them "
-            f"({_supported_sentence()}); for a 16-bit heightmap (PNG or RAW) for game engines and 3D tools, run "
+            f"(.{extension}), so GeoGAN does not write {name}. Write a GeoTIFF (.tif) or another format that holds "
+            f"them ({_supported_sentence()}); for a 16-bit heightmap (PNG or RAW) for game engines and 3D tools, run "
             f"'Export heightmap' (geogan:exportheightmap) on the raster.")
     raise InputError(f"GeoGAN writes no raster format whose files end in .{extension}, so it cannot write {name}. "
                      f"Choose an output ending in one of {_supported_sentence()}.")
@@ -149,7 +150,8 @@ def _named_after(stem: str) -> list:
     """The files whose path starts with `stem` (a temporary dataset's main and side files)."""
     folder = os.path.dirname(stem)
     try:
-        return [os.path.join(folder, name) for name in os.listdir(folder) if os.path.join(folder, name).startswith(stem)]
+        return [os.path.join(folder, name) for name in os.listdir(folder)
+                if os.path.join(folder, name).startswith(stem)]
     except OSError:
         return []
 

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from typing import Callable
 
-
 # The longest a long-running loop stays silent in the log (training's status lines).
 STATUS_SECONDS = 10.0
 
@@ -20,7 +19,7 @@ def duration_text(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-class Cancelled(Exception):
+class Cancelled(Exception):  # noqa: N818 (a public name: raised and caught across the plugin)
     """The user cancelled; nothing was written."""
 
 

@@ -173,7 +173,8 @@ def _same_ground(grid: Grid, other: Grid) -> bool:
 
 @gdal_raises
 def _warped_vrt(dataset: gdal.Dataset, band: int, match: Grid, resampling: str) -> list:
-    """[one-band VRT, warped VRT]: an in-memory warped VRT of one band in `match`'s CRS and pixel size (nodata as NaN)."""
+    """[one-band VRT, warped VRT]: an in-memory warped VRT of one band in `match`'s CRS and pixel size
+    (nodata as NaN)."""
     source_nodata = dataset.GetRasterBand(band).GetNoDataValue()
     try:
         one_band = gdal.Translate("", dataset, format="VRT", bandList=[band])
@@ -217,7 +218,8 @@ class GeoTiffWriter:
         self.path = path
         self._temporary = temporary_beside(path, ".part.tif")
         self._dataset = self._band = None
-        options = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "PREDICTOR=3", "BIGTIFF=IF_SAFER"]
+        options = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "PREDICTOR=3",
+                   "BIGTIFF=IF_SAFER"]
         with self._writing():
             self._dataset = gdal.GetDriverByName("GTiff").Create(
                 self._temporary, width, height, 1, gdal.GDT_Float32, options)

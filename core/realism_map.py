@@ -48,10 +48,11 @@ def load_critic(path: str, device: str = "cpu", reporter: Reporter = None) -> Re
     name = os.path.basename(path)
     scorer = "critic" if "critic" in checkpoint else "discriminator"
     if scorer == "discriminator":
-        why = ("its training was stopped before the end, when the critic is trained" if checkpoint.get("completed") is False
-               else "it was trained before GeoGAN had a realism critic")
+        why = ("its training was stopped before the end, when the critic is trained"
+               if checkpoint.get("completed") is False else "it was trained before GeoGAN had a realism critic")
         reporter.log(f"{name} has no realism critic ({why}); scoring with its GAN discriminator, which may rate "
-                     f"fractal noise as real. Train the model to the end (or continue its training) for a reliable map.")
+                     f"fractal noise as real. Train the model to the end (or continue its training) for a reliable "
+                     f"map.")
 
     def build() -> tuple:
         settings = TrainSettings.from_dict(checkpoint["settings"])

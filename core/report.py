@@ -195,7 +195,8 @@ td,th{{border:1px solid #bbb;padding:4px 10px;text-align:right}} img{{max-width:
 
 def write_training_report(path: str, history: dict, snapshots: list, real_tiles, pixel, warnings: list,
                           summary: str) -> None:
-    notes = "".join(f'<p class="warning">{html.escape(w)}</p>' for w in warnings) or "<p>No sign of collapse or divergence.</p>"
+    notes = ("".join(f'<p class="warning">{html.escape(w)}</p>' for w in warnings)
+             or "<p>No sign of collapse or divergence.</p>")
     rows = [("real", list(real_tiles))] + [(f"step {step}", list(samples)) for step, samples in snapshots]
     body = (f"<p>{html.escape(summary)}</p><h2>Health</h2>{notes}"
             f'<h2>Losses</h2><img alt="loss curves" src="{_losses(history)}">'
@@ -212,12 +213,14 @@ def write_comparison_report(path: str, real_tiles, synthetic_tiles, pixel, dista
     synthetic = metrics.tile_descriptors(synthetic_tiles, *pixel)
     pixel_mean = float(np.sqrt(pixel[0] * pixel[1]))
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.4g}</td></tr>" for k, v in distances.items())
-    spectra = _spectra(metrics.mean_spectrum(real_tiles, pixel_mean), metrics.mean_spectrum(synthetic_tiles, pixel_mean))
+    spectra = _spectra(metrics.mean_spectrum(real_tiles, pixel_mean),
+                       metrics.mean_spectrum(synthetic_tiles, pixel_mean))
+    gallery = _tile_rows([("real", real_tiles[:6]), ("synthetic", synthetic_tiles[:6])], pixel)
     body = (f"<p>{len(real_tiles)} real and {len(synthetic_tiles)} synthetic tiles of {real_tiles[0].shape[0]} px, "
             f"pixels of {pixel[0]:.1f} x {pixel[1]:.1f} m. Distances are 0 for identical distributions; compare them "
             f"with the distance between two sets of real tiles.</p>"
             f"<h2>Distances</h2><table><tr><th>measure</th><th>distance</th></tr>{rows}</table>"
-            f'<h2>Hillshades</h2><img alt="hillshade gallery" src="{_tile_rows([("real", real_tiles[:6]), ("synthetic", synthetic_tiles[:6])], pixel)}">'
+            f'<h2>Hillshades</h2><img alt="hillshade gallery" src="{gallery}">'
             f'<h2>Descriptor distributions</h2><img alt="histograms" src="{_histograms(real, synthetic)}">'
             f'<h2>Radially averaged power spectrum</h2><img alt="power spectra" src="{spectra}">')
     if drainage is not None:

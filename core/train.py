@@ -166,7 +166,8 @@ class LatentNoise:
     """Spatial noise for one stage's generator: (batch, latent, tile / 8, tile / 8), channels-last."""
 
     def __init__(self, config, tile_size: int, seed: int, device: torch.device):
-        self.shape = (config.latent_channels, tile_size // config.upsampling_factor, tile_size // config.upsampling_factor)
+        side = tile_size // config.upsampling_factor
+        self.shape = (config.latent_channels, side, side)
         self.device = device
         self.generator = torch.Generator(device=device).manual_seed(seed)
 
@@ -460,16 +461,18 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
     if resume_from:
         resume = load_resume_point(resume_from)
         settings = replace(resume.settings, iterations=settings.iterations, device=settings.device, band=settings.band)
-        reporter.log(f"Continuing the training of {resume.name} from step {resume.steps_done} for {settings.iterations} "
-                     f"more steps, with its own settings (tile {settings.tile_size} px, batch {settings.batch_size}, "
-                     f"seed {settings.seed}); the tile size, batch size, seed and cascade given here are not used.")
+        reporter.log(f"Continuing the training of {resume.name} from step {resume.steps_done} for "
+                     f"{settings.iterations} more steps, with its own settings (tile {settings.tile_size} px, "
+                     f"batch {settings.batch_size}, seed {settings.seed}); the tile size, batch size, seed and cascade "
+                     f"given here are not used.")
     settings.validate()
     check_output_folders(output_path, report_path)  # refused now, not after hours of training
     device = replicas.device_for(resolve_device(settings.device))
     rasters = open_sources(sources, settings.band, reporter)
     check_raster_sizes(rasters, settings)
     # A continued training draws other tiles and noise than the run it continues.
-    seed = int(np.random.SeedSequence([settings.seed, resume.steps_done]).generate_state(1)[0]) if resume else settings.seed
+    seed = (int(np.random.SeedSequence([settings.seed, resume.steps_done]).generate_state(1)[0]) if resume
+            else settings.seed)
     sampler = TileSampler(rasters, settings.tile_size, settings.max_nodata_fraction, seed, replicas.rank)
     if resume:
         sampler.normalisation = resume.normalisation  # the model's units, whatever these rasters' spread
@@ -530,7 +533,8 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
         return result
     if final.cancelled:
         write_model(trained)
-        summary = (f"Training cancelled at step {final.steps_done} of {settings.iterations + (resume.steps_done if resume else 0)}: "
+        summary = (f"Training cancelled at step {final.steps_done} of "
+                   f"{settings.iterations + (resume.steps_done if resume else 0)}: "
                    f"the model learned so far is written to {output_path}. It generates terrain; to continue its "
                    f"training, train again with it as the model to resume from. It has no realism critic yet (realism "
                    f"maps score with its discriminator).")
@@ -549,7 +553,8 @@ def train(sources: list, output_path: str, settings: TrainSettings, reporter: Re
 
 def main(argv=None) -> int:
     defaults = TrainSettings()
-    parser = argparse.ArgumentParser(prog="python -m core.train", description="Train a GeoGAN terrain model on DEM rasters.")
+    parser = argparse.ArgumentParser(prog="python -m core.train",
+                                     description="Train a GeoGAN terrain model on DEM rasters.")
     parser.add_argument("inputs", nargs="+", help="elevation rasters to learn from (any GDAL format); rasters in "
                         "another CRS or pixel size are warped on the fly to the first one's")
     parser.add_argument("--output", "-o", required=True, help="model file to write (.pt)")

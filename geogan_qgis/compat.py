@@ -9,9 +9,9 @@ from qgis.core import (
 )
 
 try:  # Qt 6 (QGIS 4) moved QAction to QtGui; Qt 5 has it in QtWidgets
-    from qgis.PyQt.QtGui import QAction
+    from qgis.PyQt.QtGui import QAction  # noqa: F401 (for plugin.py)
 except ImportError:
-    from qgis.PyQt.QtWidgets import QAction
+    from qgis.PyQt.QtWidgets import QAction  # noqa: F401
 
 
 def _pick(new_scope: str, new_name: str, old_owner, old_name: str):

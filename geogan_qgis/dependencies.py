@@ -14,8 +14,13 @@ import sys
 
 from qgis.core import QgsProcessingException
 
-from .torch_installer import (TORCH_REQUIREMENT, command_line, is_externally_managed, packages_folder,  # noqa: F401
-                              qgis_python_executable)
+from .torch_installer import (  # noqa: F401
+    TORCH_REQUIREMENT,
+    command_line,
+    is_externally_managed,
+    packages_folder,
+    qgis_python_executable,
+)
 
 INSTALLER_MENU = "Raster > GeoGAN > Install PyTorch…"
 # Debian/Ubuntu packages built against the system's numpy, the safest source there.
@@ -53,7 +58,8 @@ def optional_package_hint(module: str, purpose: str, settings_dir: str = None) -
     (which adds the optional packages QGIS's Python lacks, under the same constraints)."""
     python = qgis_python_executable()
     text = f"GeoGAN's {purpose} need {module}, which the Python of QGIS ({python}) cannot import. "
-    if module in DEBIAN_PACKAGES and (is_externally_managed() or shutil.which("apt")) and sys.platform.startswith("linux"):
+    if (module in DEBIAN_PACKAGES and (is_externally_managed() or shutil.which("apt"))
+            and sys.platform.startswith("linux")):
         text += f"On Debian/Ubuntu install it with:  sudo apt install {DEBIAN_PACKAGES[module]}  ; otherwise c"
     else:
         text += "C"

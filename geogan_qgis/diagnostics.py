@@ -8,8 +8,7 @@ from qgis.PyQt.QtGui import QFontDatabase, QGuiApplication
 from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QPushButton, QVBoxLayout
 
 from .paths import PLUGIN_DIR
-from .torch_installer import (is_externally_managed, nvidia_driver_version, packages_folder,
-                              qgis_python_executable)
+from .torch_installer import is_externally_managed, nvidia_driver_version, packages_folder, qgis_python_executable
 from .translation import translate
 
 

@@ -78,7 +78,8 @@ class EvaluateRealismAlgorithm(GeoGanAlgorithm):
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterMultipleLayers(self.REAL_LAYERS, "Real elevation rasters", RASTER_LAYER))
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.REAL_LAYERS, "Real elevation rasters", RASTER_LAYER))
         self.addParameter(QgsProcessingParameterMultipleLayers(
             self.SYNTHETIC_LAYERS, "Synthetic elevation rasters", RASTER_LAYER))
         self.addParameter(QgsProcessingParameterNumber(self.BAND, "Band", INTEGER_NUMBER, 1, minValue=1))

@@ -77,8 +77,8 @@ class ExportHeightmapAlgorithm(GeoGanAlgorithm):
                                   {self.INPUT: input_path})
         size = SIZES[self.parameterAsEnum(parameters, self.SIZE, context)]
         with core_errors("The heightmap export was cancelled; nothing was written."):
-            document = export_heightmap(input_path, output_path, band=self.parameterAsInt(parameters, self.BAND, context),
-                                        size=size)
+            document = export_heightmap(input_path, output_path,
+                                        band=self.parameterAsInt(parameters, self.BAND, context), size=size)
         feedback.pushInfo(
             f"Wrote a {document['width']} x {document['height']} heightmap: elevations {document['min_elevation']:.2f} "
             f"to {document['max_elevation']:.2f} ({document['metres_per_unit']:.5f} per unit); terrain "

@@ -3,8 +3,16 @@ waits), shows pip's log as it comes, can be cancelled, and asks for a restart at
 
 from qgis.PyQt.QtCore import QProcess, QProcessEnvironment, pyqtSignal
 from qgis.PyQt.QtGui import QFontDatabase
-from qgis.PyQt.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMessageBox, QPlainTextEdit, QProgressBar,
-                                 QPushButton, QVBoxLayout)
+from qgis.PyQt.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from .torch_installer import InstallPlan, add_packages_folder_to_path, is_externally_managed
 from .translation import translate

@@ -12,8 +12,8 @@ from qgis.core import (
 )
 from qgis.PyQt.QtXml import QDomDocument
 
-from .paths import RESOURCES_DIR
 from .compat import set_layer_abstract
+from .paths import RESOURCES_DIR
 
 DEM_STYLE = os.path.join(RESOURCES_DIR, "synthetic_dem.qml")
 REALISM_STYLE = os.path.join(RESOURCES_DIR, "realism_map.qml")
@@ -45,13 +45,15 @@ def style_synthetic_dem(layer: QgsRasterLayer) -> None:
 
 
 def style_filled_dem(layer: QgsRasterLayer) -> None:
-    """A DEM whose voids GeoGAN filled: the synthetic DEM's hillshade, with an abstract saying which cells are measured."""
+    """A DEM whose voids GeoGAN filled: the synthetic DEM's hillshade, with an abstract saying which cells are
+    measured."""
     style_synthetic_dem(layer)
     set_layer_abstract(layer, FILLED_ABSTRACT)
 
 
 def style_sharpened_dem(layer: QgsRasterLayer) -> None:
-    """A DEM GeoGAN sharpened: the synthetic DEM's hillshade, with an abstract saying what is measured and what is not."""
+    """A DEM GeoGAN sharpened: the synthetic DEM's hillshade, with an abstract saying what is measured and what is
+    not."""
     style_synthetic_dem(layer)
     set_layer_abstract(layer, SHARPENED_ABSTRACT)
 

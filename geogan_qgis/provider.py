@@ -1,6 +1,11 @@
 """The GeoGAN Processing provider (id: geogan): the algorithms and the example Modeler models."""
 
-from qgis.core import QgsApplication, QgsProcessingParameterRasterDestination, QgsProcessingParameters, QgsProcessingProvider
+from qgis.core import (
+    QgsApplication,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameters,
+    QgsProcessingProvider,
+)
 
 from .algorithm_support import plugin_icon
 from .evaluate_realism import EvaluateRealismAlgorithm

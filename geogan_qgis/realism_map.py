@@ -56,7 +56,8 @@ class RealismMapAlgorithm(GeoGanAlgorithm):
             "resolution the scores mean little (the log warns). Models trained before the critic existed are "
             "scored with their GAN discriminator, which is much less reliable.\n\n"
             "The output (GeoTIFF, float32; a cloud-optimised GeoTIFF on request, or another GDAL format that holds "
-            "float32 rasters, chosen by the extension: .img, .asc, .nc, ...) has the input's CRS, extent and pixel grid."
+            "float32 rasters, chosen by the extension: .img, .asc, .nc, ...) has the input's CRS, extent and pixel "
+            "grid."
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802

@@ -137,7 +137,7 @@ def find_overrides(folder: str) -> dict:
     folder's packages cannot use (e.g. torch 2.13 needs sympy>=1.13.3, Debian 12 has 1.11.1): appended, the old
     copy would win and torch would fail. Run with the Python that will import them, without the folder on
     sys.path. Never numpy, nor anything built on numpy (those are pinned to this Python's versions)."""
-    Requirement, Version = _packaging()
+    Requirement, Version = _packaging()  # noqa: N806 (classes)
     system = installed_distributions(exclude_under=folder)
     in_folder = {canonical_name(d.metadata["Name"]): d for d in importlib.metadata.distributions(path=[folder])}
     needed = {}
@@ -365,7 +365,8 @@ class InstallPlan:
         self.requirements = requirements if requirements is not None else (
             [TORCH_REQUIREMENT] + missing_optional_requirements())
         self.staging = staging_folder(self.folder)
-        self.constraints = os.path.join(os.path.dirname(self.folder), f"constraints-{os.path.basename(self.folder)}.txt")
+        self.constraints = os.path.join(os.path.dirname(self.folder),
+                                        f"constraints-{os.path.basename(self.folder)}.txt")
         self.extra_pip_args = tuple(extra_pip_args)
 
     def prepare(self) -> None:
@@ -391,7 +392,7 @@ class InstallPlan:
 
     def check_command(self) -> list:
         """None when torch is not among the requirements (an install of extras only)."""
-        if not any(canonical_name(re.split(r"[\s;<>=!~\[(]", r, 1)[0]) == "torch" for r in self.requirements):
+        if not any(canonical_name(re.split(r"[\s;<>=!~\[(]", r, maxsplit=1)[0]) == "torch" for r in self.requirements):
             return None
         return import_check_command(self.python, self.staging)
 

@@ -10,8 +10,14 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from .algorithm_support import (DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, raster_layer_paths,
-                                refuse_output_over_inputs, reporter_for)
+from .algorithm_support import (
+    DEVICE_OPTIONS,
+    GeoGanAlgorithm,
+    core_errors,
+    raster_layer_paths,
+    refuse_output_over_inputs,
+    reporter_for,
+)
 from .compat import INTEGER_NUMBER, RASTER_LAYER, mark_advanced
 from .core.settings import TrainSettings
 from .dependencies import require_torch

@@ -1,8 +1,9 @@
 """Qt 6 check: every Qt name the plugin uses through qgis.PyQt exists in PyQt6 as written.
 
 QGIS 4 runs on Qt 6, where unscoped enums (Qt.AlignLeft) and moved classes (QAction) are gone. This looks up
-every `from qgis.PyQt.X import Y` and every attribute chain rooted at such a name (QDialogButtonBox.StandardButton.Close)
-in PyQt6. A lookup that only runs on Qt 5 (compat.py's fallback import) is reported too: read the findings.
+every `from qgis.PyQt.X import Y` and every attribute chain rooted at such a name
+(QDialogButtonBox.StandardButton.Close) in PyQt6. A lookup that only runs on Qt 5 (compat.py's fallback import) is
+reported too: read the findings.
 
     python3 -m venv /tmp/qt6 && /tmp/qt6/bin/pip install PyQt6
     QT_QPA_PLATFORM=offscreen /tmp/qt6/bin/python scripts/check_qt6_names.py

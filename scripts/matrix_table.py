@@ -31,7 +31,7 @@ def main(results_dir, dists):
     lines = [header, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     notes, ok = [], True
     for dist in dists:
-        def read(suffix, default):
+        def read(suffix, default, dist=dist):
             path = os.path.join(results_dir, dist + suffix)
             return open(path).read().strip() if os.path.exists(path) else default
         try:

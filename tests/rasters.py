@@ -4,7 +4,8 @@ import numpy as np
 from osgeo import gdal, osr
 
 
-def write_raster(path, values, nodata=None, epsg=32616, origin=(500000.0, 4000000.0), pixel=30.0, dtype=gdal.GDT_Float32):
+def write_raster(path, values, nodata=None, epsg=32616, origin=(500000.0, 4000000.0), pixel=30.0,
+                 dtype=gdal.GDT_Float32):
     values = np.asarray(values)
     bands = values if values.ndim == 3 else values[None]
     dataset = gdal.GetDriverByName("GTiff").Create(str(path), bands.shape[2], bands.shape[1], bands.shape[0], dtype)

@@ -247,6 +247,7 @@ def test_noise_has_far_more_depressions_than_real_terrain(sample_descriptors, ki
 
 def test_large_rasters_are_measured_on_windows_weighted_by_cells(tmp_path):
     from core.evaluate import DRAINAGE_WINDOW, _spans, drainage_of_rasters
+
     from rasters import write_raster
 
     assert _spans(300) == [(0, 300)]

@@ -1,6 +1,7 @@
 """The real QGIS desktop, under Xvfb, with the plugin installed into a throwaway profile: every GeoGAN dialog
 opens with a widget for each parameter, the Raster > GeoGAN menu and the toolbar hold every algorithm, the
-training monitor dock opens, and screenshots are taken (GEOGAN_UPDATE_SCREENSHOTS=1, or `make screenshots`, copies them to docs/screenshots)."""
+training monitor dock opens, and screenshots are taken (GEOGAN_UPDATE_SCREENSHOTS=1, or `make screenshots`, copies
+them to docs/screenshots)."""
 
 import json
 import os

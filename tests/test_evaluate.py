@@ -9,6 +9,7 @@ import pytest
 from qgis.core import QgsProcessingException
 
 from core.raster_io import read_band
+
 from feedback import LogFeedback
 from rasters import write_raster
 

@@ -63,7 +63,8 @@ def test_an_output_folder_that_cannot_be_written_is_named(trained_model, sample_
 
 
 @pytest.mark.parametrize("algorithm, parameters, clash", [
-    ("realismmap", lambda dem, model: {"MODEL": model, "INPUT": dem, "OUTPUT": dem}, "OUTPUT is the same file as INPUT"),
+    ("realismmap", lambda dem, model: {"MODEL": model, "INPUT": dem, "OUTPUT": dem},
+     "OUTPUT is the same file as INPUT"),
     ("generatedem", lambda dem, model: {"MODEL": model, "REFERENCE_LAYER": dem, "OUTPUT": dem},
      "OUTPUT is the same file as REFERENCE_LAYER"),
     ("evaluate", lambda dem, model: {"REAL_LAYERS": [dem], "SYNTHETIC_LAYERS": [dem], "OUTPUT_REPORT": dem},
@@ -78,9 +79,11 @@ def test_an_output_folder_that_cannot_be_written_is_named(trained_model, sample_
      "OUTPUT_MODEL is the same file as INPUT_LAYERS"),
     # The clash is refused before the model is read, so the terrain GAN stands in for models of these kinds.
     ("fillvoids", lambda dem, model: {"MODEL": model, "INPUT": dem, "OUTPUT": dem}, "OUTPUT is the same file as INPUT"),
-    ("fillvoids", lambda dem, model: {"MODEL": model, "INPUT": dem, "MASK_LAYER": dem, "OUTPUT": dem[:-4] + "_filled.tif",
-                                      "FILLED_MASK": dem}, "FILLED_MASK is the same file as INPUT"),
-    ("superresolve", lambda dem, model: {"MODEL": model, "INPUT": dem, "OUTPUT": dem}, "OUTPUT is the same file as INPUT"),
+    ("fillvoids", lambda dem, model: {"MODEL": model, "INPUT": dem, "MASK_LAYER": dem,
+                                      "OUTPUT": dem[:-4] + "_filled.tif", "FILLED_MASK": dem},
+     "FILLED_MASK is the same file as INPUT"),
+    ("superresolve", lambda dem, model: {"MODEL": model, "INPUT": dem, "OUTPUT": dem},
+     "OUTPUT is the same file as INPUT"),
 ])
 def test_an_output_that_is_an_input_is_refused_and_the_input_kept(trained_model, sample_dem, tmp_path, algorithm,
                                                                   parameters, clash):

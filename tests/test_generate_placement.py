@@ -6,8 +6,13 @@ import numpy as np
 import processing
 import pytest
 from osgeo import gdal, osr
-from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProcessingException, QgsProject,
-                       QgsRectangle)
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsProcessingException,
+    QgsProject,
+    QgsRectangle,
+)
 
 from rasters import write_raster
 

@@ -125,7 +125,8 @@ def _refused(call, message, folder) -> str:
 def test_the_four_algorithms_have_their_public_parameters_help_and_icons(geogan_plugin):
     registry = QgsApplication.processingRegistry()
     expected = {
-        "trainfill": ["INPUT_LAYERS", "BAND", "TILE_SIZE", "ITERATIONS", "BATCH_SIZE", "DEVICE", "SEED", "OUTPUT_MODEL"],
+        "trainfill": ["INPUT_LAYERS", "BAND", "TILE_SIZE", "ITERATIONS", "BATCH_SIZE", "DEVICE", "SEED",
+                      "OUTPUT_MODEL"],
         "trainsuperres": ["INPUT_LAYERS", "BAND", "FACTOR", "TILE_SIZE", "ITERATIONS", "BATCH_SIZE", "DEVICE", "SEED",
                           "OUTPUT_MODEL"],
         "fillvoids": ["MODEL", "INPUT", "BAND", "DEVICE", "SEED", "MASK_LAYER", "MAX_VOID_SIZE", "OUTPUT",
@@ -135,7 +136,8 @@ def test_the_four_algorithms_have_their_public_parameters_help_and_icons(geogan_
     outputs = {"trainfill": {"OUTPUT_MODEL", "RECONSTRUCTION_ERROR"},
                "trainsuperres": {"OUTPUT_MODEL", "RECONSTRUCTION_ERROR"},
                "fillvoids": {"OUTPUT", "FILLED_MASK", "FILLED_CELLS", "VOIDS_FILLED"}, "superresolve": {"OUTPUT"}}
-    algorithms = {name: registry.createAlgorithmById(f"geogan:{name}") for name in expected}  # kept: they own the definitions
+    # kept: they own the definitions
+    algorithms = {name: registry.createAlgorithmById(f"geogan:{name}") for name in expected}
     for name, algorithm in algorithms.items():
         assert [p.name() for p in algorithm.parameterDefinitions()] == expected[name], name
         assert {o.name() for o in algorithm.outputDefinitions()} == outputs[name], name
@@ -151,8 +153,9 @@ def test_the_four_algorithms_have_their_public_parameters_help_and_icons(geogan_
                                                   ("trainsuperres", "SuperResolutionSettings")])
 def test_training_defaults_are_the_settings_classes(geogan_plugin, sample_dem, tmp_path, name, settings_class):
     """With only its required parameters, training is accepted and gets exactly its settings class's defaults."""
-    import core.settings
     from qgis.core import QgsProcessingContext
+
+    import core.settings
 
     algorithm = QgsApplication.processingRegistry().createAlgorithmById(f"geogan:{name}")
     parameters = {"INPUT_LAYERS": [sample_dem], "OUTPUT_MODEL": str(tmp_path / "model.pt")}
@@ -201,7 +204,8 @@ def test_fillvoids_without_a_filled_mask_writes_only_the_dem(fill_model, dem_wit
     """Only MODEL, INPUT and OUTPUT given: the other parameters have defaults or are optional."""
     results = processing.run("geogan:fillvoids", {"MODEL": fill_model, "INPUT": dem_with_voids,
                                                   "OUTPUT": str(tmp_path / "filled.tif")})
-    assert sorted(name for name in os.listdir(tmp_path) if not name.endswith(".aux.xml")) == ["filled.qml", "filled.tif"]
+    written = sorted(name for name in os.listdir(tmp_path) if not name.endswith(".aux.xml"))
+    assert written == ["filled.qml", "filled.tif"]
     assert "FILLED_MASK" not in results or not results["FILLED_MASK"]
 
 
@@ -248,7 +252,8 @@ def test_a_void_with_no_known_cell_around_it_is_left_as_nodata(fill_model, sampl
     dataset = None
     _refused(lambda: processing.run("geogan:fillvoids", {
         "MODEL": fill_model, "INPUT": dem, "MASK_LAYER": area, "OUTPUT": str(tmp_path / "filled.tif"),
-        "FILLED_MASK": str(tmp_path / "cells.tif")}), "1 void.s. with no known cell within 16 pixels are left", tmp_path)
+        "FILLED_MASK": str(tmp_path / "cells.tif")}),
+        "1 void.s. with no known cell within 16 pixels are left", tmp_path)
 
 
 def test_an_input_without_voids_is_refused(fill_model, sample_corner, tmp_path):
@@ -279,7 +284,8 @@ def test_a_model_of_the_wrong_kind_is_refused(fill_model, superres_model, traine
 ])
 def test_bad_training_parameters_are_refused(geogan_plugin, sample_dem, tmp_path, algorithm, extra, message):
     _refused(lambda: processing.run(f"geogan:{algorithm}", {"INPUT_LAYERS": [sample_dem], **QUICK, **extra,
-                                                            "OUTPUT_MODEL": str(tmp_path / "model.pt")}), message, tmp_path)
+                                                            "OUTPUT_MODEL": str(tmp_path / "model.pt")}),
+             message, tmp_path)
 
 
 def test_superresolve_is_factor_times_finer_on_the_same_extent_and_keeps_block_averages(superres_model, coarse_dem,
@@ -312,12 +318,13 @@ def test_superresolve_warns_when_the_input_pixels_are_far_from_the_models(superr
     """The corner at the training rasters' own pixel size: 4 times finer than the model learned to sharpen."""
     feedback = WarningFeedback()
     results = processing.run("geogan:superresolve", {"MODEL": superres_model, "INPUT": sample_corner, "DEVICE": 1,
-                                                     "SEED": 2, "OUTPUT": str(tmp_path / "sharp.tif")}, feedback=feedback)
+                                                     "SEED": 2, "OUTPUT": str(tmp_path / "sharp.tif")},
+                             feedback=feedback)
     assert len(feedback.warnings) == 1 and "extrapolation" in feedback.warnings[0]
     assert gdal.Open(results["OUTPUT"]).RasterXSize == 96 * FACTOR
 
 
-def test_qgis_process_fills_voids_and_sharpens(qgis_process_ready, fill_model, superres_model, dem_with_voids,
+def test_qgis_process_fills_voids_and_sharpens(qgis_process_ready, fill_model, superres_model, dem_with_voids,  # noqa: F811 (the fixture)
                                                coarse_dem, tmp_path):
     filled, sharp = str(tmp_path / "filled.tif"), str(tmp_path / "sharp.tif")
     done = _qgis_process(qgis_process_ready, "--json", "run", "geogan:fillvoids", "--", f"MODEL={fill_model}",
@@ -340,10 +347,12 @@ def test_tasks_add_the_outputs_as_styled_layers_that_say_what_is_synthetic(fill_
 
     from geogan_qgis.compat import layer_abstract
     from geogan_qgis.layers import FILLED_ABSTRACT, SHARPENED_ABSTRACT
+
     from test_task import _run, _wait_for
 
     runs = [_run("geogan:fillvoids", {"MODEL": fill_model, "INPUT": dem_with_voids, "DEVICE": 1,
-                                      "OUTPUT": str(tmp_path / "filled.tif"), "FILLED_MASK": str(tmp_path / "cells.tif")}),
+                                      "OUTPUT": str(tmp_path / "filled.tif"),
+                                      "FILLED_MASK": str(tmp_path / "cells.tif")}),
             _run("geogan:superresolve", {"MODEL": superres_model, "INPUT": coarse_dem, "DEVICE": 1,
                                          "OUTPUT": str(tmp_path / "sharp.tif")})]
     _wait_for(lambda: all("ok" in outcome for _, outcome in runs))

@@ -62,7 +62,8 @@ def test_failing_runs_leave_no_style_file(trained_model, tmp_path):
 def test_a_style_that_cannot_be_written_costs_a_warning_not_the_raster(trained_model, tmp_path):
     (tmp_path / "synthetic.qml").mkdir()  # where the style would go: nothing can be written there
     feedback = ErrorFeedback()
-    processing.run("geogan:generatedem", {"MODEL": trained_model, "DEVICE": 1, "OUTPUT": str(tmp_path / "synthetic.tif")},
+    processing.run("geogan:generatedem",
+                   {"MODEL": trained_model, "DEVICE": 1, "OUTPUT": str(tmp_path / "synthetic.tif")},
                    feedback=feedback)
     assert (tmp_path / "synthetic.tif").is_file()
     assert any("style file" in error for error in feedback.errors)
@@ -70,7 +71,8 @@ def test_a_style_that_cannot_be_written_costs_a_warning_not_the_raster(trained_m
 
 
 def test_each_styler_has_one_instance_for_the_plugin_life(geogan_plugin):
-    """Processing holds stylers by a C++ pointer until it loads the layer: a later run must not free an earlier one's."""
+    """Processing holds stylers by a C++ pointer until it loads the layer: a later run must not free an earlier
+    one's."""
     from qgis.PyQt import sip
 
     from geogan_qgis.layers import FilledDemStyler, RealismMapStyler, SharpenedDemStyler, SyntheticDemStyler

@@ -1,5 +1,5 @@
-"""Outputs in the formats users take terrain to (issue 9): GeoTIFF, cloud-optimised GeoTIFF, other GDAL formats chosen by
-the extension, and 16-bit PNG / RAW heightmaps with their scaling in a JSON beside them."""
+"""Outputs in the formats users take terrain to (issue 9): GeoTIFF, cloud-optimised GeoTIFF, other GDAL formats
+chosen by the extension, and 16-bit PNG / RAW heightmaps with their scaling in a JSON beside them."""
 
 import json
 import os

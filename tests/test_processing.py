@@ -73,7 +73,8 @@ def test_two_stage_training_writes_a_cascade_that_generates(geogan_plugin, sampl
     processing.run("geogan:traingan", {"INPUT_LAYERS": [sample_dem], "TILE_SIZE": 32, "ITERATIONS": 3,
                                        "BATCH_SIZE": 4, "DEVICE": 1, "CASCADE": True, "OUTPUT_MODEL": path})
     checkpoint = torch.load(path, weights_only=True)
-    assert checkpoint["architecture"] == "coarse-to-fine cascade" and len(checkpoint["coarse"]["loss_history"]["step"]) == 3
+    assert checkpoint["architecture"] == "coarse-to-fine cascade"
+    assert len(checkpoint["coarse"]["loss_history"]["step"]) == 3
     values = gdal.Open(_generate(path, tmp_path / "s.tif", WIDTH=96, HEIGHT=80)["OUTPUT"]).ReadAsArray()
     assert values.shape == (80, 96) and np.isfinite(values).all() and values.std() > 0
 

@@ -10,6 +10,7 @@ from osgeo import gdal
 from qgis.core import QgsProcessingException
 
 from core.metrics import fbm_surface, radial_power_spectrum
+
 from feedback import LogFeedback
 from rasters import hills, write_raster
 
@@ -97,7 +98,8 @@ def test_real_terrain_scores_above_fbm_on_the_input_grid(model, half_fbm, tmp_pa
     assert result.GetGeoTransform() == source.GetGeoTransform()
     assert result.GetSpatialRef().IsSame(source.GetSpatialRef())
     band = result.GetRasterBand(1)
-    assert band.DataType == gdal.GDT_Float32 and band.GetDescription() == "realism: likeness to the training data (0 = unlike, 1 = alike)"
+    assert band.DataType == gdal.GDT_Float32
+    assert band.GetDescription() == "realism: likeness to the training data (0 = unlike, 1 = alike)"
     scores = band.ReadAsArray()
     assert np.isfinite(scores).all() and scores.min() >= 0.0 and scores.max() <= 1.0
     assert halves_auc(output) >= 0.9

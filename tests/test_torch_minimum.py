@@ -75,7 +75,7 @@ def test_missing_torch_message_offers_the_installer(geogan_plugin, monkeypatch):
     bar, opened = QgsMessageBar(), []
 
     class Iface:
-        def messageBar(self):
+        def messageBar(self):  # noqa: N802
             return bar
 
     installer_dialog.show_missing_torch_message(Iface(), lambda *args: opened.append(True))
