@@ -117,9 +117,12 @@ class FillSettings(TrainSettings):
 
     tile_size: int = 128
     batch_size: int = 8
-    iterations: int = 2000
-    # Weight of the pixel loss inside the holes (normalised relief) against the adversarial loss (1).
-    reconstruction_weight: float = 100.0
+    # On held-out voids of the sample DEM, 300 to 600 steps fill about as well as the smooth first guess the
+    # network starts from (core.models.pull_push_fill); more steps are cheap insurance, not a measured gain.
+    iterations: int = 1000
+    # Weight of the pixel loss inside the holes (normalised relief) against the adversarial loss (1): 1000 gave
+    # slightly lower errors than 100 there (RMSE 41/55/83 m against 42/56/83 m for 16/32/64 px voids).
+    reconstruction_weight: float = 1000.0
     min_hole_size: int = 4
 
     @property
