@@ -148,5 +148,7 @@ def test_training_report_shows_losses_samples_and_health(geogan_plugin, sample_d
     assert results["OUTPUT_REPORT"] == str(report)
     page = report.read_text()
     assert page.count("data:image/png;base64,") == 2 and "Losses" in page
-    # 12 steps cannot make varied terrain yet: the health check must say so
-    assert "mode collapse" in page
+    # The health section holds the monitor's warnings or says there are none: which one a 12-step run gets is up to
+    # the run; tests/test_core_monitor.py checks the judgement on made-up healthy, collapsed and diverged runs.
+    assert "<h2>Health</h2>" in page
+    assert ('class="warning"' in page) != ("No sign of collapse or divergence." in page)
