@@ -67,7 +67,8 @@ def find_voids(values: np.ndarray, fill_area: np.ndarray, largest: int, max_void
     if too_large:
         width, height, box = max(too_large, key=lambda item: max(item[0], item[1]))
         raise InputError(
-            f"The input has {len(too_large)} void(s) larger than this model can fill; the largest is {width} x {height} "
+            f"The input has {len(too_large)} void(s) larger than this model can fill; the largest is {width} x "
+            f"{height} "
             f"pixels (top-left at row {box[0].start}, column {box[1].start}), and the model fills voids up to "
             f"{largest} x {largest} pixels (half its {2 * largest}-pixel training tile). Set the maximum void size "
             f"to leave larger voids as nodata, give a mask of the area to fill, or train a model with a larger tile.")
@@ -80,7 +81,8 @@ def _window_origin(box: tuple, window: int, shape: tuple) -> tuple:
     for axis in range(2):
         centre = (box[axis].start + box[axis].stop) // 2
         start = centre - window // 2
-        origin.append(max(0, min(start, shape[axis] - window)) if shape[axis] >= window else (shape[axis] - window) // 2)
+        inside = max(0, min(start, shape[axis] - window))
+        origin.append(inside if shape[axis] >= window else (shape[axis] - window) // 2)
     return tuple(origin)
 
 
@@ -106,7 +108,8 @@ def _fill_batch(model: ConditionalModel, windows: list, seed: int) -> np.ndarray
         centres.append(centre)
 
     def batch(arrays):
-        return torch.from_numpy(np.stack(arrays)[:, None]).to(model.device).contiguous(memory_format=torch.channels_last)
+        stacked = torch.from_numpy(np.stack(arrays)[:, None]).to(model.device)
+        return stacked.contiguous(memory_format=torch.channels_last)
 
     with torch.inference_mode(), autocast(model.device):
         filled = model.generator(batch(noise), batch(relief), batch(known)).float()[:, 0].cpu().numpy()
@@ -152,8 +155,9 @@ def fill_voids(model_path: str, input_path: str, output_path: str, band: int = 1
                reporter: Reporter = None) -> dict:
     """Write `input_path`'s band with its voids filled to `output_path` (float32, tagged); returns a summary.
 
-    max_void_size (pixels, 0: no limit): larger voids stay nodata. mask_path: a raster whose non-zero cells are the
-    area to fill (nodata elsewhere stays nodata). filled_mask_path: also write where cells were filled (1) or not (0)."""
+    max_void_size (pixels, 0: no limit): larger voids stay nodata. mask_path: a raster whose non-zero cells are
+    the area to fill (nodata elsewhere stays nodata). filled_mask_path: also write where cells were filled (1) or
+    not (0)."""
     reporter = reporter or Reporter()
     if max_void_size < 0:
         raise InputError(f"The maximum void size must be 0 (no limit) or a number of pixels (got {max_void_size}).")
@@ -177,7 +181,8 @@ def fill_voids(model_path: str, input_path: str, output_path: str, band: int = 1
                  + (f"; {' and '.join(notes)} stay nodata." if notes else "."))
     filled = fill_array(model, values, voids, seed, reporter)
     synthetic = np.isfinite(filled) & ~np.isfinite(values)
-    tags = {"GEOGAN_SYNTHETIC": "PARTIAL", "GEOGAN_FILLED_CELLS": int(synthetic.sum()), "GEOGAN_VOIDS_FILLED": len(voids),
+    tags = {"GEOGAN_SYNTHETIC": "PARTIAL", "GEOGAN_FILLED_CELLS": int(synthetic.sum()),
+            "GEOGAN_VOIDS_FILLED": len(voids),
             "GEOGAN_VOIDS_LEFT": left_out, **conditional_tags(model, seed),
             "TIFFTAG_IMAGEDESCRIPTION": "elevation whose voids were filled by GeoGAN (synthetic cells: see "
                                         "GEOGAN_FILLED_CELLS and the filled-cells mask); other cells as measured"}
@@ -206,7 +211,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.fill_voids", description="Fill the voids of a DEM.")
     parser.add_argument("model", help="void-filling model (.pt) written by python -m core.train_conditional fill")
     parser.add_argument("input", help="DEM with voids (nodata cells), any GDAL format")
-    parser.add_argument("--output", "-o", required=True, help="raster to write (float32 GeoTIFF, or another format by extension)")
+    parser.add_argument("--output", "-o", required=True,
+                        help="raster to write (float32 GeoTIFF, or another format by extension)")
     parser.add_argument("--band", type=int, default=1, help="band of the elevations (default: %(default)s)")
     parser.add_argument("--max-void-size", type=int, default=0,
                         help="voids wider or taller than this many pixels stay nodata (default: 0, no limit)")

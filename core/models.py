@@ -18,7 +18,8 @@ def _conv(in_channels: int, out_channels: int, kernel: int = 3) -> nn.Conv2d:
 
 
 class UpBlock(nn.Module):
-    """Double the resolution, then two convolutions; `guide` channels (the coarse relief's shape) join after upsampling."""
+    """Double the resolution, then two convolutions; `guide` channels (the coarse relief's shape) join after
+    upsampling."""
 
     def __init__(self, in_channels: int, out_channels: int, guide_channels: int = 0):
         super().__init__()
@@ -179,7 +180,8 @@ class VoidFillGenerator(nn.Module):
             nn.Sequential(_conv(a, b), nn.LeakyReLU(0.2, inplace=True), _conv(b, b), nn.LeakyReLU(0.2, inplace=True))
             for a, b in zip(channels[:-1], channels[1:]))
         self.up = nn.ModuleList(
-            nn.Sequential(_conv(a + b, a), nn.LeakyReLU(0.2, inplace=True), _conv(a, a), nn.LeakyReLU(0.2, inplace=True))
+            nn.Sequential(_conv(a + b, a), nn.LeakyReLU(0.2, inplace=True),
+                          _conv(a, a), nn.LeakyReLU(0.2, inplace=True))
             for a, b in zip(channels[:-1], channels[1:]))
         self.to_relief = nn.Conv2d(channels[0], 1, 1)
         nn.init.zeros_(self.to_relief.weight)
@@ -272,7 +274,8 @@ class Discriminator(nn.Module):
         while batch % group:
             group -= 1
         spread = x.view(batch // group, group, *x.shape[1:]).std(dim=1, unbiased=False)
-        spread = spread.mean(dim=(1, 2, 3)).repeat_interleave(group).view(batch, 1, 1, 1).expand(batch, 1, height, width)
+        spread = spread.mean(dim=(1, 2, 3)).repeat_interleave(group).view(batch, 1, 1, 1)
+        spread = spread.expand(batch, 1, height, width)
         return torch.cat([x, spread], dim=1)
 
     def score_map(self, relief: torch.Tensor) -> torch.Tensor:

@@ -65,7 +65,8 @@ class TrainSettings:
 
     @property
     def minimum_raster_side(self) -> int:
-        """The smallest width and height a training raster may have: one tile (cascade: one coarse tile at full resolution)."""
+        """The smallest width and height a training raster may have: one tile (cascade: one coarse tile at full
+        resolution)."""
         if not self.cascade:
             return self.tile_size
         return max(self.tile_size, self.coarse_tile_size * self.coarse_factor)

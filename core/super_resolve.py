@@ -124,9 +124,11 @@ def super_resolve(model_path: str, input_path: str, output_path: str, band: int 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.super_resolve", description="Sharpen a coarse DEM.")
-    parser.add_argument("model", help="super-resolution model (.pt) written by python -m core.train_conditional superres")
+    parser.add_argument("model",
+                        help="super-resolution model (.pt) written by python -m core.train_conditional superres")
     parser.add_argument("input", help="coarse DEM, any GDAL format")
-    parser.add_argument("--output", "-o", required=True, help="raster to write (float32 GeoTIFF, or another format by extension)")
+    parser.add_argument("--output", "-o", required=True,
+                        help="raster to write (float32 GeoTIFF, or another format by extension)")
     parser.add_argument("--band", type=int, default=1, help="band of the elevations (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the added detail (default: %(default)s)")
     parser.add_argument("--device", choices=DEVICE_CHOICES, default=SuperResolutionSettings().device,

@@ -50,7 +50,8 @@ def gradient_error(fake: torch.Tensor, real: torch.Tensor, weight: torch.Tensor 
         difference = (torch.diff(fake, dim=axis) - torch.diff(real, dim=axis)).abs()
         if weight is not None:
             # A gradient belongs to the void when either of its two cells does.
-            pair = torch.maximum(weight.narrow(axis, 0, weight.shape[axis] - 1), weight.narrow(axis, 1, weight.shape[axis] - 1))
+            length = weight.shape[axis] - 1
+            pair = torch.maximum(weight.narrow(axis, 0, length), weight.narrow(axis, 1, length))
             errors.append((difference * pair).sum() / pair.sum().clamp_min(1.0))
         else:
             errors.append(difference.mean())
@@ -58,7 +59,8 @@ def gradient_error(fake: torch.Tensor, real: torch.Tensor, weight: torch.Tensor 
 
 
 def _fill_task(settings: FillSettings, device, rng: np.random.Generator, pixel_errors: list):
-    """(generator, generator_inputs, structure_loss) of void filling; the loss appends its pixel part to pixel_errors."""
+    """(generator, generator_inputs, structure_loss) of void filling; the loss appends its pixel part to
+    pixel_errors."""
     generator = VoidFillGenerator(settings.model).to(device, memory_format=torch.channels_last)
     noise = torch.Generator(device=device).manual_seed(settings.seed)
     shape = (settings.batch_size, 1, settings.tile_size, settings.tile_size)
@@ -79,7 +81,8 @@ def _fill_task(settings: FillSettings, device, rng: np.random.Generator, pixel_e
 
 
 def _superres_task(settings: SuperResolutionSettings, sampler: TileSampler, device, pixel_errors: list):
-    """(generator, generator_inputs, structure_loss) of super-resolution; the loss appends its pixel part to pixel_errors."""
+    """(generator, generator_inputs, structure_loss) of super-resolution; the loss appends its pixel part to
+    pixel_errors."""
     k = settings.factor
     generator = SuperResolutionGenerator(settings.model, k).to(device, memory_format=torch.channels_last)
     generator.calibrate(F.avg_pool2d(torch.from_numpy(sampler.sample(256)).to(device), k))
@@ -99,7 +102,8 @@ def _superres_task(settings: SuperResolutionSettings, sampler: TileSampler, devi
 TASKS = {VOID_FILLING: FillSettings, SUPER_RESOLUTION: SuperResolutionSettings}
 
 
-def train_conditional(sources: list, output_path: str, settings: TrainSettings, reporter: Reporter = None) -> ConditionalTrainResult:
+def train_conditional(sources: list, output_path: str, settings: TrainSettings,
+                      reporter: Reporter = None) -> ConditionalTrainResult:
     """Train a void-filling (FillSettings) or super-resolution (SuperResolutionSettings) model on random tiles of
     `sources` (raster paths) and write it to `output_path`. Cancelling after the first step keeps what was
     learned as a model (result.cancelled); cancelling earlier raises core.progress.Cancelled and writes nothing."""
@@ -114,7 +118,8 @@ def train_conditional(sources: list, output_path: str, settings: TrainSettings, 
     torch.manual_seed(settings.seed)
     pixel_errors = []  # normalised relief, one per step
     if kind == VOID_FILLING:
-        generator, inputs, structure = _fill_task(settings, device, np.random.default_rng([settings.seed, 1]), pixel_errors)
+        holes_rng = np.random.default_rng([settings.seed, 1])
+        generator, inputs, structure = _fill_task(settings, device, holes_rng, pixel_errors)
         what = f"filling voids up to {settings.largest_void} pixels across"
     else:
         generator, inputs, structure = _superres_task(settings, sampler, device, pixel_errors)
@@ -158,11 +163,14 @@ def main(argv=None) -> int:
         sub = tasks.add_parser(task, help=help_text)
         sub.add_argument("inputs", nargs="+", help="complete elevation rasters to learn from (any GDAL format)")
         sub.add_argument("--output", "-o", required=True, help="model file to write (.pt)")
-        sub.add_argument("--band", type=int, default=defaults.band, help="band of the elevations (default: %(default)s)")
+        sub.add_argument("--band", type=int, default=defaults.band,
+                         help="band of the elevations (default: %(default)s)")
         sub.add_argument("--tile-size", type=int, default=defaults.tile_size,
                          help="side of the training tiles in pixels, a multiple of 16 (default: %(default)s)")
-        sub.add_argument("--iterations", type=int, default=defaults.iterations, help="training steps (default: %(default)s)")
-        sub.add_argument("--batch-size", type=int, default=defaults.batch_size, help="tiles per step (default: %(default)s)")
+        sub.add_argument("--iterations", type=int, default=defaults.iterations,
+                         help="training steps (default: %(default)s)")
+        sub.add_argument("--batch-size", type=int, default=defaults.batch_size,
+                         help="tiles per step (default: %(default)s)")
         sub.add_argument("--device", choices=DEVICE_CHOICES, default=defaults.device,
                          help="auto: a CUDA GPU when PyTorch sees one, else the CPU (default: %(default)s)")
         sub.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default: %(default)s)")

@@ -67,6 +67,7 @@ def draw_comparison(real_path, synthetic_path, picture_path, caption):
     warnings.filterwarnings("ignore", message="Unable to import Axes3D")
     import matplotlib.pyplot as plt
     import numpy as np
+
     from geogan_qgis.core.drainage import CHANNEL_CELLS, depression_fraction, exceedance_exponent, route_flow
     from geogan_qgis.core.raster_io import read_band
     from geogan_qgis.core.terrain import grid_pixel_metres, hillshade
@@ -132,10 +133,11 @@ def draw_filled_void(truth_path, filled, picture_path, caption):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
-    from geogan_qgis.core.raster_io import read_band
-    from geogan_qgis.core.terrain import grid_pixel_metres, hillshade
     from matplotlib.patches import Rectangle
     from scipy.ndimage import binary_dilation
+
+    from geogan_qgis.core.raster_io import read_band
+    from geogan_qgis.core.terrain import grid_pixel_metres, hillshade
 
     truth = read_band(truth_path)
     pixel_x, pixel_y = grid_pixel_metres(truth.grid)
@@ -181,9 +183,9 @@ def fill_demo(processing, output, iterations, seed):
     processing.run("geogan:fillvoids", {"MODEL": model_path, "INPUT": void_path, "SEED": seed, "OUTPUT": geogan_path})
     processing.run("gdal:fillnodata", {"INPUT": void_path, "BAND": 1, "DISTANCE": 100, "OUTPUT": gdal_path})
     picture_path = os.path.join(output, "filled_void.png")
-    caption = (f"geogan:fillvoids with a model trained {iterations} iterations ({training_seconds:.0f} s) on the sample "
-               f"DEM around the void (never on the void's terrain); one void, a demonstration: bench/RESULTS.md has "
-               f"the benchmark.")
+    caption = (f"geogan:fillvoids with a model trained {iterations} iterations ({training_seconds:.0f} s) on the "
+               f"sample DEM around the void (never on the void's terrain); one void, a demonstration: "
+               f"bench/RESULTS.md has the benchmark.")
     errors = draw_filled_void(SAMPLE_DEM, [("GeoGAN fillvoids", geogan_path), ("gdal:fillnodata", gdal_path)],
                               picture_path, caption)
     for title, rmse in errors:
