@@ -3,9 +3,16 @@
 import contextlib
 import os
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingFeedback, QgsRasterLayer
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingParameterEnum,
+    QgsRasterLayer,
+)
 from qgis.PyQt.QtGui import QIcon
 
+from .compat import mark_advanced
 from .core.devices import DEVICE_CHOICES
 from .icons_and_help import algorithm_icon, help_url
 from .paths import RESOURCES_DIR
@@ -106,6 +113,8 @@ def core_errors(cancel_message: str):
 class GeoGanAlgorithm(QgsProcessingAlgorithm):
     """Base class: the group, icon, help page, translation and instance creation shared by every algorithm."""
 
+    DEVICE = "DEVICE"  # the parameter of add_device_parameter
+
     def group(self) -> str:
         return translate("GeoGanAlgorithm", "Terrain GAN")
 
@@ -120,6 +129,17 @@ class GeoGanAlgorithm(QgsProcessingAlgorithm):
 
     def tr(self, text: str) -> str:  # noqa: N802 (Qt's name; the class name is the context, as pylupdate expects)
         return translate(type(self).__name__, text)
+
+    def add_device_parameter(self) -> None:
+        """DEVICE (advanced): the one device choice of every algorithm that runs a network, default auto."""
+        from .core.settings import TrainSettings
+
+        self.addParameter(mark_advanced(QgsProcessingParameterEnum(
+            self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=DEVICE_OPTIONS.index(TrainSettings().device))))
+
+    def device_choice(self, parameters, context) -> str:
+        """The DEVICE parameter's choice as core.devices names it (auto, cpu, cuda, mps)."""
+        return DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)]
 
     def addParameter(self, parameter, createOutput=True):  # noqa: N802,N803 (QGIS's names)
         # Every parameter's label goes through tr(), so the algorithm modules need not wrap each one.

@@ -4,14 +4,12 @@ monitor."""
 
 from qgis.core import (
     QgsProcessingOutputNumber,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
 )
 
 from .algorithm_support import (
-    DEVICE_OPTIONS,
     GeoGanAlgorithm,
     core_errors,
     raster_layer_paths,
@@ -60,8 +58,7 @@ class ConditionalTrainingAlgorithm(GeoGanAlgorithm):
         self.addParameter(mark_advanced(QgsProcessingParameterNumber(
             self.BATCH_SIZE, "Batch size (tiles per step)", INTEGER_NUMBER, defaults.batch_size, minValue=1,
             maxValue=1024)))
-        self.addParameter(mark_advanced(QgsProcessingParameterEnum(
-            self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=DEVICE_OPTIONS.index(defaults.device))))
+        self.add_device_parameter()
         self.addParameter(mark_advanced(QgsProcessingParameterNumber(
             self.SEED, "Random seed", INTEGER_NUMBER, defaults.seed)))
         self.addParameter(QgsProcessingParameterFileDestination(
@@ -82,7 +79,7 @@ class ConditionalTrainingAlgorithm(GeoGanAlgorithm):
             batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context),
             seed=self.parameterAsInt(parameters, self.SEED, context),
             band=self.parameterAsInt(parameters, self.BAND, context),
-            device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)],
+            device=self.device_choice(parameters, context),
             **self.task_settings(parameters, context),
         )
 

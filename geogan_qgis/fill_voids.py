@@ -3,7 +3,6 @@
 from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterBand,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
@@ -11,7 +10,6 @@ from qgis.core import (
 )
 
 from .algorithm_support import (
-    DEVICE_OPTIONS,
     GeoGanAlgorithm,
     core_errors,
     optional_raster_layer_path,
@@ -79,8 +77,7 @@ class FillVoidsAlgorithm(GeoGanAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, "DEM with voids"))
         # Optional with a default, as in realismmap: QGIS 3.22 refuses a band parameter that is left out.
         self.addParameter(QgsProcessingParameterBand(self.BAND, "Band", defaults.band, self.INPUT, optional=True))
-        self.addParameter(mark_advanced(QgsProcessingParameterEnum(
-            self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=DEVICE_OPTIONS.index(defaults.device))))
+        self.add_device_parameter()
         self.addParameter(mark_advanced(QgsProcessingParameterNumber(self.SEED, "Random seed", INTEGER_NUMBER, 0)))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.MASK_LAYER, "Area to fill: its non-zero cells [empty: everywhere]", optional=True))
@@ -113,7 +110,7 @@ class FillVoidsAlgorithm(GeoGanAlgorithm):
         with core_errors(CANCELLED):
             summary = fill_voids(
                 model_path, input_path, output_path, band=self.parameterAsInt(parameters, self.BAND, context),
-                device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)], seed=seed,
+                device=self.device_choice(parameters, context), seed=seed,
                 max_void_size=self.parameterAsInt(parameters, self.MAX_VOID_SIZE, context),
                 mask_path=mask_path, filled_mask_path=filled_mask_path, reporter=reporter_for(feedback))
         left = (f"; {summary['voids_left']} void(s) left as nodata (too large, or nothing known around them)"

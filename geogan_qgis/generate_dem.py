@@ -3,7 +3,6 @@
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
@@ -11,7 +10,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from .algorithm_support import DEVICE_OPTIONS, GeoGanAlgorithm, core_errors, refuse_output_over_inputs, reporter_for
+from .algorithm_support import GeoGanAlgorithm, core_errors, refuse_output_over_inputs, reporter_for
 from .compat import FILE_BEHAVIOUR, INTEGER_NUMBER, mark_advanced
 from .dependencies import require_torch
 from .layers import SyntheticDemStyler, style_synthetic_dem, write_style_beside
@@ -71,8 +70,7 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.REFERENCE_LAYER, "Reference raster: match its grid [optional]", optional=True))
         self.addParameter(QgsProcessingParameterNumber(self.SEED, "Random seed", INTEGER_NUMBER, 0))
-        self.addParameter(mark_advanced(QgsProcessingParameterEnum(
-            self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=0)))
+        self.add_device_parameter()
         self.addParameter(mark_advanced(QgsProcessingParameterBoolean(
             self.CLOUD_OPTIMISED, "Cloud-optimised GeoTIFF (COG)", defaultValue=False)))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Synthetic DEM"))
@@ -145,7 +143,7 @@ class GenerateDemAlgorithm(GeoGanAlgorithm):
                 model_path, output_path, seed,
                 width=self._size(parameters, self.WIDTH, context) or 0,
                 height=self._size(parameters, self.HEIGHT, context) or 0,
-                device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)],
+                device=self.device_choice(parameters, context),
                 reporter=reporter_for(feedback),
                 extent=extent, extent_crs=extent_crs, reference=reference, cloud_optimised=cloud_optimised,
             )

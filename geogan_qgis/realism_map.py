@@ -3,14 +3,12 @@
 from qgis.core import (
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
 )
 
 from .algorithm_support import (
-    DEVICE_OPTIONS,
     GeoGanAlgorithm,
     core_errors,
     raster_layer_path,
@@ -69,8 +67,7 @@ class RealismMapAlgorithm(GeoGanAlgorithm):
         # Optional with a default: QGIS 3.22 (Processing and qgis_process) refuses a band parameter that is left
         # out, default or not; left out or not set, it is band 1.
         self.addParameter(QgsProcessingParameterBand(self.BAND, "Band", 1, self.INPUT, optional=True))
-        self.addParameter(mark_advanced(QgsProcessingParameterEnum(
-            self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=0)))
+        self.add_device_parameter()
         self.addParameter(mark_advanced(QgsProcessingParameterBoolean(
             self.CLOUD_OPTIMISED, "Cloud-optimised GeoTIFF (COG)", defaultValue=False)))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Realism map"))
@@ -90,7 +87,7 @@ class RealismMapAlgorithm(GeoGanAlgorithm):
         with core_errors("The realism map was cancelled; no raster was written."):
             summary = realism_map_to_geotiff(
                 model_path, input_path, output_path, band=self.parameterAsInt(parameters, self.BAND, context),
-                device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)],
+                device=self.device_choice(parameters, context),
                 reporter=reporter_for(feedback), cloud_optimised=cloud_optimised)
         feedback.pushInfo(f"Wrote a {summary['width']} x {summary['height']} realism map; "
                           f"mean window realism {summary['mean_realism']:.3f}.")

@@ -4,7 +4,6 @@ from dataclasses import replace
 
 from qgis.core import (
     QgsProcessingParameterBand,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
@@ -12,7 +11,6 @@ from qgis.core import (
 )
 
 from .algorithm_support import (
-    DEVICE_OPTIONS,
     GeoGanAlgorithm,
     core_errors,
     raster_layer_path,
@@ -71,8 +69,7 @@ class SuperResolveAlgorithm(GeoGanAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, "Coarse DEM"))
         # Optional with a default, as in realismmap: QGIS 3.22 refuses a band parameter that is left out.
         self.addParameter(QgsProcessingParameterBand(self.BAND, "Band", defaults.band, self.INPUT, optional=True))
-        self.addParameter(mark_advanced(QgsProcessingParameterEnum(
-            self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=DEVICE_OPTIONS.index(defaults.device))))
+        self.add_device_parameter()
         self.addParameter(mark_advanced(QgsProcessingParameterNumber(self.SEED, "Random seed", INTEGER_NUMBER, 0)))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Sharpened DEM"))
 
@@ -101,7 +98,7 @@ class SuperResolveAlgorithm(GeoGanAlgorithm):
         with core_errors(CANCELLED):
             summary = super_resolve(
                 model_path, input_path, output_path, band=self.parameterAsInt(parameters, self.BAND, context),
-                device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)], seed=seed,
+                device=self.device_choice(parameters, context), seed=seed,
                 reporter=replace(reporter_for(feedback), log=log))
         if summary["warning"] and summary["warning"] not in warned:
             push_warning(feedback, WARNING_PREFIX + summary["warning"])

@@ -3,7 +3,6 @@
 from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
@@ -11,7 +10,6 @@ from qgis.core import (
 )
 
 from .algorithm_support import (
-    DEVICE_OPTIONS,
     GeoGanAlgorithm,
     core_errors,
     raster_layer_paths,
@@ -83,8 +81,7 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
         self.addParameter(mark_advanced(QgsProcessingParameterNumber(
             self.BATCH_SIZE, "Batch size (tiles per step)", INTEGER_NUMBER, defaults.batch_size, minValue=1,
             maxValue=1024)))
-        self.addParameter(mark_advanced(QgsProcessingParameterEnum(
-            self.DEVICE, "Device", options=DEVICE_OPTIONS, defaultValue=DEVICE_OPTIONS.index(defaults.device))))
+        self.add_device_parameter()
         self.addParameter(mark_advanced(QgsProcessingParameterNumber(
             self.SEED, "Random seed", INTEGER_NUMBER, defaults.seed)))
         self.addParameter(mark_advanced(QgsProcessingParameterBoolean(
@@ -112,7 +109,7 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
             batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context),
             seed=self.parameterAsInt(parameters, self.SEED, context),
             band=self.parameterAsInt(parameters, self.BAND, context),
-            device=DEVICE_OPTIONS[self.parameterAsEnum(parameters, self.DEVICE, context)],
+            device=self.device_choice(parameters, context),
             cascade=self.parameterAsBoolean(parameters, self.CASCADE, context),
         )
 
