@@ -13,9 +13,10 @@ import processing
 import pytest
 import torch
 from osgeo import gdal, osr
-from qgis.core import QgsApplication, QgsProcessingException, QgsProcessingFeedback, QgsRasterLayer
+from qgis.core import QgsApplication, QgsProcessingException, QgsRasterLayer
 
 from conftest import QUICK_TRAINING
+from feedback import LogFeedback
 from test_qgis_process import _qgis_process, qgis_process_ready  # noqa: F401 (a fixture: enables the plugin there)
 
 NODATA = -9999.0
@@ -25,22 +26,6 @@ BLOCK_MEAN_TOLERANCE_M = 1e-3
 QUICK = {"TILE_SIZE": TILE, "ITERATIONS": 3, "BATCH_SIZE": 2, "SEED": QUICK_TRAINING["SEED"], "DEVICE": 1}
 # (rows, columns) of the voids cut into the sample DEM's 96 x 96 corner: all smaller than the models' 16 pixels.
 VOIDS = [(slice(20, 30), slice(20, 30)), (slice(60, 68), slice(70, 74)), (slice(85, 86), slice(10, 11))]
-
-
-class WarningFeedback(QgsProcessingFeedback):
-    """Processing feedback that keeps the warnings (pushWarning, or a non-fatal reportError before QGIS 3.16)."""
-
-    def __init__(self):
-        super().__init__()
-        self.warnings = []
-
-    def pushWarning(self, warning):  # noqa: N802
-        self.warnings.append(warning)
-        super().pushWarning(warning)
-
-    def reportError(self, error, fatalError=False):  # noqa: N802, N803
-        self.warnings.append(error)
-        super().reportError(error, fatalError)
 
 
 def _float_copy(source: str, path, **translate) -> str:
@@ -291,7 +276,7 @@ def test_bad_training_parameters_are_refused(geogan_plugin, sample_dem, tmp_path
 def test_superresolve_is_factor_times_finer_on_the_same_extent_and_keeps_block_averages(superres_model, coarse_dem,
                                                                                        tmp_path):
     """Only MODEL, INPUT and OUTPUT given. The input's pixels are what the model learned: no warning."""
-    feedback = WarningFeedback()
+    feedback = LogFeedback()
     output = tmp_path / "sharp.tif"
     results = processing.run("geogan:superresolve", {"MODEL": superres_model, "INPUT": coarse_dem,
                                                      "OUTPUT": str(output)}, feedback=feedback)
@@ -316,7 +301,7 @@ def test_superresolve_is_factor_times_finer_on_the_same_extent_and_keeps_block_a
 
 def test_superresolve_warns_when_the_input_pixels_are_far_from_the_models(superres_model, sample_corner, tmp_path):
     """The corner at the training rasters' own pixel size: 4 times finer than the model learned to sharpen."""
-    feedback = WarningFeedback()
+    feedback = LogFeedback()
     results = processing.run("geogan:superresolve", {"MODEL": superres_model, "INPUT": sample_corner, "DEVICE": 1,
                                                      "SEED": 2, "OUTPUT": str(tmp_path / "sharp.tif")},
                              feedback=feedback)
