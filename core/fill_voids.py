@@ -39,12 +39,13 @@ def read_fill_area(mask_path: str, grid: Grid) -> np.ndarray:
     """Where voids may be filled: cells where the mask raster (resampled, nearest, onto `grid`) is non-zero."""
     try:
         warped = gdal.Warp("", mask_path, format="MEM", dstSRS=grid.crs_wkt or None, outputBounds=grid_bounds(grid),
-                           width=grid.width, height=grid.height, resampleAlg="near", dstNodata=0,
-                           outputType=gdal.GDT_Float32)
+                           width=grid.width, height=grid.height, resampleAlg="near",
+                           dstNodata=float("nan"), outputType=gdal.GDT_Float32)
         values = warped.GetRasterBand(1).ReadAsArray()
     except RuntimeError as error:
         raise InputError(f"The mask {mask_path} could not be read onto the DEM's grid ({gdal_message(error)}); "
                          f"choose a raster that GDAL reads, covering the DEM.") from error
+    # Outside the mask, and its nodata, are NaN (a nodata of 0 would make GDAL 3.11+ nudge true zeros to 1e-45).
     return np.isfinite(values) & (values != 0)
 
 
