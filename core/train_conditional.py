@@ -28,10 +28,11 @@ from .holes import random_known_masks
 from .models import SuperResolutionGenerator, VoidFillGenerator
 from .output_files import check_output_folders
 from .progress import Reporter
+from .raster_io import grid_record
 from .resume import cpu_state
 from .settings import SUPER_RESOLUTION_FACTORS, FillSettings, SuperResolutionSettings, TrainSettings
 from .tiles import TileSampler
-from .train import LatentNoise, grid_record, library_versions, open_sources, train_stage
+from .train import LatentNoise, library_versions, open_sources, train_stage
 
 
 @dataclass
@@ -97,9 +98,6 @@ def _superres_task(settings: SuperResolutionSettings, sampler: TileSampler, devi
         return settings.reconstruction_weight * (pixel + gradient_error(fake, real))
 
     return generator, inputs, structure
-
-
-TASKS = {VOID_FILLING: FillSettings, SUPER_RESOLUTION: SuperResolutionSettings}
 
 
 def train_conditional(sources: list, output_path: str, settings: TrainSettings,
