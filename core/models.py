@@ -10,6 +10,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .losses import depression_fill
 from .settings import ModelConfig
 
 
@@ -56,13 +57,17 @@ class Generator(nn.Module):
         self.stem_relief = nn.Conv2d(channels[0], 1, 1)
         self.blocks = nn.ModuleList(UpBlock(a, b) for a, b in zip(channels[:-1], channels[1:]))
 
-    def forward(self, noise: torch.Tensor) -> torch.Tensor:
+    def forward(self, noise: torch.Tensor, margin_cells: int = 0) -> torch.Tensor:
+        """`margin_cells`: latent cells on each side whose pixels are cut off the output (see TrainSettings)."""
         x = self.stem(noise)
         relief = self.stem_relief(x)
         for block in self.blocks:
             x, detail = block(x)
             # Bicubic: bilinear would leave creases at the coarse cells that hillshading shows.
             relief = F.interpolate(relief, scale_factor=2, mode="bicubic", align_corners=False) + detail
+        if margin_cells:
+            cut = margin_cells * (relief.shape[-1] // noise.shape[-1])
+            relief = relief[..., cut:-cut, cut:-cut]
         return relief
 
 
@@ -209,32 +214,45 @@ class VoidFillGenerator(nn.Module):
 
 
 class TerrainFeatures(nn.Module):
-    """Relief plus its x and y gradients and Laplacian, each scaled to unit spread on real tiles."""
+    """Relief plus its x and y gradients and Laplacian (and optionally each cell's depth in a closed depression,
+    the tile's edge as outlet), each scaled to unit spread on real tiles."""
 
     SHAPE_CHANNELS = 3  # gradients and Laplacian: the features that do not depend on the relief's level
 
-    def __init__(self):
+    def __init__(self, depressions: bool = False):
         super().__init__()
         gradient_x = torch.tensor([[0.0, 0.0, 0.0], [-0.5, 0.0, 0.5], [0.0, 0.0, 0.0]])
         laplacian = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
         kernels = torch.stack([gradient_x, gradient_x.T, laplacian]).unsqueeze(1)
+        self.depressions = depressions
         self.register_buffer("kernels", kernels)
-        self.register_buffer("scales", torch.ones(1, 4, 1, 1))
+        self.register_buffer("scales", torch.ones(1, self.channels, 1, 1))
+
+    @property
+    def channels(self) -> int:
+        return 1 + self.SHAPE_CHANNELS + int(self.depressions)
 
     def raw(self, relief: torch.Tensor) -> torch.Tensor:
         padded = F.pad(relief, (1, 1, 1, 1), mode="replicate")
-        return torch.cat([relief, F.conv2d(padded, self.kernels)], dim=1)
+        features = [relief, F.conv2d(padded, self.kernels)]
+        if self.depressions:
+            # A gather of the relief (core.losses): gradients reach the pit floors and the sills they spill over.
+            features.append(depression_fill(relief) - relief)
+        return torch.cat(features, dim=1)
 
     @torch.no_grad()
     def calibrate(self, real_relief: torch.Tensor) -> None:
         spread = self.raw(real_relief).std(dim=(0, 2, 3), keepdim=True)
+        if self.depressions:
+            # Real tiles of a DEM without pits have no depth spread; keep the channel's scale finite.
+            spread[:, -1] = spread[:, -1].clamp_min(0.01 * float(spread[:, 0]))
         self.scales.copy_(1.0 / spread.clamp_min(1e-6))
 
     def forward(self, relief: torch.Tensor) -> torch.Tensor:
         return self.raw(relief) * self.scales
 
     def shape_only(self, relief: torch.Tensor) -> torch.Tensor:
-        return self.forward(relief)[:, 1:]
+        return self.forward(relief)[:, 1:1 + self.SHAPE_CHANNELS]
 
 
 class DownBlock(nn.Module):
@@ -259,8 +277,8 @@ class Discriminator(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
         channels = config.discriminator_channels
-        self.features = TerrainFeatures()
-        self.stem = _conv(4, channels[0])
+        self.features = TerrainFeatures(config.discriminator_depressions)
+        self.stem = _conv(self.features.channels, channels[0])
         self.blocks = nn.ModuleList(DownBlock(a, b) for a, b in zip(channels[:-1], channels[1:]))
         self.minibatch_group = config.minibatch_std_group
         head_in = channels[-1] + (1 if self.minibatch_group else 0)

@@ -24,6 +24,9 @@ class ModelConfig:
     minibatch_std_group: int = 4
     # Void filling's U-Net: channels from the full resolution down to 1/16 of the tile.
     unet_channels: tuple = (16, 32, 64, 128, 128)
+    # The discriminator also sees how deep each cell lies in a closed depression: slope and curvature alone let
+    # a generator make pitted texture (bench/RESULTS.md). Models saved before this option existed lack it.
+    discriminator_depressions: bool = True
 
     @property
     def upsampling_factor(self) -> int:
@@ -48,6 +51,10 @@ class TrainSettings:
     r1_every: int = 4
     ema_half_life_tiles: int = 5000
     max_nodata_fraction: float = 0.01
+    # A single GAN's training tiles are cut from the middle of a canvas this many latent cells (8 px each) wider
+    # on every side, as generated rasters are: tiles made edge to edge let the generator lean on the zero padding
+    # and it then made 15 % less relief in generated rasters than in training (bench/RESULTS.md).
+    margin_cells: int = 2
     # How often a single GAN's training saves the model so far (minutes), so a crash loses little.
     checkpoint_minutes: float = 10.0
     # Two-stage coarse-to-fine training. Off by default: on the sample DEM it halves the closed depressions
@@ -79,7 +86,8 @@ class TrainSettings:
     @classmethod
     def from_dict(cls, data: dict) -> "TrainSettings":
         data = dict(data)
-        model = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.pop("model").items()})
+        saved = {"discriminator_depressions": False, **data.pop("model")}  # older models: no depression channel
+        model = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()})
         return cls(model=model, **data)
 
     def validate(self) -> None:
@@ -110,6 +118,12 @@ class TrainSettings:
                              f"(got {self.tile_size}).")
 
 
+def _conditional_model() -> ModelConfig:
+    # The conditional GANs' discriminators were measured without the depression channel (it costs a fill of
+    # every tile, about a third more time per step): bench/RESULTS.md, issue 10.
+    return ModelConfig(discriminator_depressions=False)
+
+
 @dataclass
 class FillSettings(TrainSettings):
     """Learning to fill voids (geogan:trainfill): holes cut in complete real tiles, filled from what surrounds them.
@@ -125,6 +139,7 @@ class FillSettings(TrainSettings):
     # slightly lower errors than 100 there (RMSE 41/55/83 m against 42/56/83 m for 16/32/64 px voids).
     reconstruction_weight: float = 1000.0
     min_hole_size: int = 4
+    model: ModelConfig = field(default_factory=_conditional_model)
 
     @property
     def largest_void(self) -> int:
@@ -149,6 +164,7 @@ class SuperResolutionSettings(TrainSettings):
     # Higher weights buy a lower RMSE with less fine detail: on held-out sample terrain at 4x, weight 100 gave 0.81 x
     # bicubic's RMSE with 87 % of the real fine-scale relief, 300 gave 0.75 x with 70 %, 1000 gave 0.74 x with 60 %.
     reconstruction_weight: float = 300.0
+    model: ModelConfig = field(default_factory=_conditional_model)
 
     def validate(self) -> None:
         super().validate()

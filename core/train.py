@@ -165,8 +165,8 @@ class StageResult:
 class LatentNoise:
     """Spatial noise for one stage's generator: (batch, latent, tile / 8, tile / 8), channels-last."""
 
-    def __init__(self, config, tile_size: int, seed: int, device: torch.device):
-        side = tile_size // config.upsampling_factor
+    def __init__(self, config, tile_size: int, seed: int, device: torch.device, margin_cells: int = 0):
+        side = tile_size // config.upsampling_factor + 2 * margin_cells
         self.shape = (config.latent_channels, side, side)
         self.device = device
         self.generator = torch.Generator(device=device).manual_seed(seed)
@@ -328,7 +328,7 @@ def _train_single(sampler, rasters, settings, device, reporter, replicas, stream
     `on_save(trained)` gets the model so far every `settings.checkpoint_minutes`; cancelling after the first
     step ends the training early with what was learned (trained.final.cancelled)."""
     config, batch = settings.model, settings.batch_size
-    noise = LatentNoise(config, settings.tile_size, stream, device)
+    noise = LatentNoise(config, settings.tile_size, stream, device, settings.margin_cells)
     sample_noise = LatentNoise(config, settings.tile_size, settings.seed + 1, device)
     fixed = sample_noise(SAMPLES_PER_SNAPSHOT)
     first_step = resume.steps_done if resume else 0
@@ -353,9 +353,9 @@ def _train_single(sampler, rasters, settings, device, reporter, replicas, stream
                         f"Trained {steps} steps in {final.seconds:.0f} s"
                         + (f" (steps {first_step + 1} to {final.steps_done} of the model)" if first_step else ""))
 
-    final = train_stage("", generator, sampler, lambda real: (noise(batch),), None, settings, device, reporter,
-                        replicas, on_step=monitor.after_step if replicas.is_main else None, resume=resume,
-                        on_save=(lambda stage: on_save(trained(stage))) if on_save else None,
+    final = train_stage("", generator, sampler, lambda real: (noise(batch), settings.margin_cells), None, settings,
+                        device, reporter, replicas, on_step=monitor.after_step if replicas.is_main else None,
+                        resume=resume, on_save=(lambda stage: on_save(trained(stage))) if on_save else None,
                         can_stop_early=not replicas.active)
     return trained(final)
 

@@ -7,6 +7,8 @@ import torch
 from core.drainage import route_flow
 from core.losses import consistency_loss, depression_depth, depression_fill, excess_depression_loss
 from core.metrics import fbm_surface
+from core.models import Discriminator, TerrainFeatures
+from core.settings import TrainSettings
 
 
 def test_fill_of_a_batch_is_the_exact_fill_of_each_tile():
@@ -48,3 +50,28 @@ def test_consistency_loss_is_zero_when_the_refined_relief_averages_to_the_coarse
     coarse = torch.nn.functional.avg_pool2d(refined, 4)
     assert consistency_loss(refined, coarse, 4).item() == pytest.approx(0.0, abs=1e-7)
     assert consistency_loss(refined, coarse + 0.5, 4).item() == pytest.approx(0.25)
+
+
+def test_discriminator_sees_how_deep_each_cell_lies_in_a_closed_depression():
+    features = TerrainFeatures(depressions=True)
+    y, x = np.mgrid[0:32, 0:32]
+    tilted = torch.from_numpy((x + 0.3 * y).astype(np.float32))[None, None]
+    assert features.raw(tilted).shape[1] == 5 and features.raw(tilted)[0, -1].abs().max().item() == 0.0
+    pitted = tilted.clone()
+    pitted[..., 10:14, 10:14] -= 20.0
+    pitted.requires_grad_(True)
+    depth = features.raw(pitted)[0, -1]
+    assert (depth[10:14, 10:14] > 0).all() and np.count_nonzero(depth.detach().numpy()) == 16
+    depth.sum().backward()  # the generator learns from it: raise the pit floor, lower the sill
+    assert (pitted.grad[0, 0, 10:14, 10:14] < 0).all() and pitted.grad.sum().item() == pytest.approx(0.0)
+    # the refinement's guides take the shape channels only
+    assert features.shape_only(pitted).shape[1] == TerrainFeatures.SHAPE_CHANNELS
+
+
+def test_models_saved_before_the_depression_channel_keep_their_discriminator():
+    saved = TrainSettings().to_dict()
+    del saved["model"]["discriminator_depressions"]
+    old = TrainSettings.from_dict(saved)
+    assert not old.model.discriminator_depressions and Discriminator(old.model).stem.in_channels == 4
+    assert TrainSettings.from_dict(TrainSettings().to_dict()).model.discriminator_depressions
+    assert Discriminator(TrainSettings().model).stem.in_channels == 5

@@ -14,8 +14,8 @@ from core.generate import WINDOW_PIXELS, generate, generate_to_geotiff, load_mod
 from core.models import Generator
 from core.noise import spatial_noise
 from core.progress import Cancelled, Reporter
-from core.settings import TrainSettings
-from core.train import train
+from core.settings import ModelConfig, TrainSettings
+from core.train import LatentNoise, train
 
 from hostile_files import RunsCode
 from rasters import hills, write_raster
@@ -161,6 +161,17 @@ def test_default_training_is_one_gan_and_generates(tmp_path, sample_dem):
     whole = generate(model, seed=2, width=120, height=80)
     assert np.allclose(generate(model, seed=2, width=40, height=24, row=16, col=48), whole[16:40, 48:88],
                        atol=1e-3 * model.relief_scale)
+
+
+def test_training_tiles_come_from_the_middle_of_a_wider_canvas():
+    """As generated rasters do: the generator cannot lean on the zero padding at a training tile's edge."""
+    config = ModelConfig()
+    noise = LatentNoise(config, 64, seed=0, device=torch.device("cpu"), margin_cells=2)(2)
+    assert noise.shape == (2, config.latent_channels, 12, 12)
+    generator = Generator(config).eval()
+    with torch.no_grad():
+        whole, tile = generator(noise), generator(noise, 2)
+    assert tile.shape == (2, 1, 64, 64) and torch.equal(tile, whole[..., 16:80, 16:80])
 
 
 def test_model_of_format_1_still_generates(tmp_path, sample_dem):
