@@ -1,7 +1,7 @@
 """Train the small model that ships in the plugin: the product's default training on the sample DEM.
 
 It is the default MODEL of the algorithms that need one, so terrain can be generated seconds after
-installing. Rebuild it with `make sample-model` when the defaults or the networks change (about 12 minutes
+installing. Rebuild it with `make sample-model` when the defaults or the networks change (about 23 minutes
 on 2 CPU cores); the training report is written beside it in build/.
 
     python scripts/build_sample_model.py [--iterations N]
