@@ -50,7 +50,8 @@ def bare_loop(steps: int, settings) -> float:
     ema = copy.deepcopy(generator).requires_grad_(False)
     opt_g = torch.optim.Adam(generator.parameters(), lr=settings.learning_rate, betas=(0.0, 0.99))
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=settings.discriminator_learning_rate, betas=(0.0, 0.99))
-    side = settings.tile_size // config.upsampling_factor
+    side = settings.tile_size // config.upsampling_factor + 2 * settings.margin_cells  # as core.train.LatentNoise
+    margin = settings.margin_cells
     shape = (settings.batch_size, config.latent_channels, side, side)
 
     started = time.perf_counter()
@@ -60,7 +61,7 @@ def bare_loop(steps: int, settings) -> float:
         discriminator.requires_grad_(True)
         real.requires_grad_(r1)
         with torch.no_grad():
-            fake = generator(torch.randn(shape).contiguous(memory_format=torch.channels_last))
+            fake = generator(torch.randn(shape).contiguous(memory_format=torch.channels_last), margin)
         real_logits = discriminator(real)
         loss = F.softplus(discriminator(fake)).mean() + F.softplus(-real_logits).mean()
         if r1:
@@ -71,7 +72,7 @@ def bare_loop(steps: int, settings) -> float:
         opt_d.step()
         discriminator.requires_grad_(False)
         loss_g = F.softplus(-discriminator(generator(torch.randn(shape).contiguous(
-            memory_format=torch.channels_last)))).mean()
+            memory_format=torch.channels_last), margin))).mean()
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()

@@ -51,9 +51,10 @@ class TrainSettings:
     r1_every: int = 4
     ema_half_life_tiles: int = 5000
     max_nodata_fraction: float = 0.01
-    # A single GAN's training tiles are cut from the middle of a canvas this many latent cells (8 px each) wider
-    # on every side, as generated rasters are: tiles made edge to edge let the generator lean on the zero padding
-    # and it then made 15 % less relief in generated rasters than in training (bench/RESULTS.md).
+    # A single GAN's training tiles are cut from the middle of a canvas this many latent cells (8 px each with the
+    # default networks) wider on every side, as generated rasters are: tiles made edge to edge let the generator
+    # lean on the zero padding, and it then made 13 % less relief in generated rasters than in training
+    # (bench/RESULTS.md). Each cell costs generator time: 2 cells make its canvas 2.25 times the tile.
     margin_cells: int = 2
     # How often a single GAN's training saves the model so far (minutes), so a crash loses little.
     checkpoint_minutes: float = 10.0
@@ -97,6 +98,9 @@ class TrainSettings:
             raise InputError("The number of iterations must be at least 1 (a few thousand trains a useful model).")
         if self.batch_size < 1:
             raise InputError("The batch size must be at least 1 (16 is a good start on a CPU).")
+        if self.margin_cells < 0:
+            raise InputError(f"The training margin must be 0 or more latent cells (got {self.margin_cells}); "
+                             f"2 is the default.")
         if self.tile_size < 2 * factor or self.tile_size % factor:
             raise InputError(
                 f"The tile size must be a multiple of {factor} and at least {2 * factor} pixels "
@@ -119,8 +123,8 @@ class TrainSettings:
 
 
 def _conditional_model() -> ModelConfig:
-    # The conditional GANs' discriminators were measured without the depression channel (it costs a fill of
-    # every tile, about a third more time per step): bench/RESULTS.md, issue 10.
+    # The conditional GANs' discriminators were measured without the depression channel (it costs an exact fill of
+    # every tile the discriminator sees): bench/RESULTS.md, issue 10.
     return ModelConfig(discriminator_depressions=False)
 
 

@@ -142,6 +142,8 @@ def test_bad_settings_are_explained():
         TrainSettings(cascade=True, coarse_factor=3).validate()
     with pytest.raises(ValueError, match="coarse tile size must be a multiple of 16"):
         TrainSettings(cascade=True, coarse_tile_size=24).validate()
+    with pytest.raises(ValueError, match="training margin must be 0 or more"):
+        TrainSettings(margin_cells=-1).validate()
 
 
 def test_raster_too_small_for_the_coarse_stage_says_how_large(tmp_path):
