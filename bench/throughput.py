@@ -38,6 +38,7 @@ def bare_loop(steps: int, settings) -> float:
     from core.models import Discriminator, Generator
     from core.raster_io import RasterSource
     from core.tiles import TileSampler
+    from core.train import LatentNoise
 
     sampler = TileSampler([RasterSource(common.SAMPLE_DEM)], settings.tile_size)
     data = [torch.from_numpy(sampler.sample(settings.batch_size)).contiguous(memory_format=torch.channels_last)
@@ -50,9 +51,8 @@ def bare_loop(steps: int, settings) -> float:
     ema = copy.deepcopy(generator).requires_grad_(False)
     opt_g = torch.optim.Adam(generator.parameters(), lr=settings.learning_rate, betas=(0.0, 0.99))
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=settings.discriminator_learning_rate, betas=(0.0, 0.99))
-    side = settings.tile_size // config.upsampling_factor + 2 * settings.margin_cells  # as core.train.LatentNoise
     margin = settings.margin_cells
-    shape = (settings.batch_size, config.latent_channels, side, side)
+    noise = LatentNoise(config, settings.tile_size, 0, torch.device("cpu"), margin)  # as the training draws it
 
     started = time.perf_counter()
     for step in range(steps):
@@ -61,7 +61,7 @@ def bare_loop(steps: int, settings) -> float:
         discriminator.requires_grad_(True)
         real.requires_grad_(r1)
         with torch.no_grad():
-            fake = generator(torch.randn(shape).contiguous(memory_format=torch.channels_last), margin)
+            fake = generator(noise(settings.batch_size), margin)
         real_logits = discriminator(real)
         loss = F.softplus(discriminator(fake)).mean() + F.softplus(-real_logits).mean()
         if r1:
@@ -71,8 +71,7 @@ def bare_loop(steps: int, settings) -> float:
         loss.backward()
         opt_d.step()
         discriminator.requires_grad_(False)
-        loss_g = F.softplus(-discriminator(generator(torch.randn(shape).contiguous(
-            memory_format=torch.channels_last), margin))).mean()
+        loss_g = F.softplus(-discriminator(generator(noise(settings.batch_size), margin))).mean()
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
