@@ -51,8 +51,8 @@ class TrainSettings:
     r1_every: int = 4
     ema_half_life_tiles: int = 5000
     max_nodata_fraction: float = 0.01
-    # A single GAN's training tiles are cut from the middle of a canvas this many latent cells (8 px each with the
-    # default networks) wider on every side, as generated rasters are: tiles made edge to edge let the generator
+    # Training tiles of a single GAN (and of the cascade's coarse stage) are cut from the middle of a canvas this many
+    # latent cells (8 px each with the default networks) wider on every side, as generated rasters are: tiles made edge to edge let the generator
     # lean on the zero padding, and it then made 13 % less relief in generated rasters than in training
     # (bench/RESULTS.md). Each cell costs generator time: 2 cells make its canvas 2.25 times the tile.
     margin_cells: int = 2

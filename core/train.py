@@ -373,18 +373,23 @@ def _train_cascade(sources, sampler, rasters, settings, device, reporter, replic
     coarse_share = 100.0 * settings.coarse_tile_size ** 2 / (settings.coarse_tile_size ** 2 + settings.tile_size ** 2)
 
     # Stage 1: the coarse GAN, on the rasters averaged over k x k pixels.
-    coarse_noise = LatentNoise(config, settings.coarse_tile_size, stage_seed(stream, "coarse"), device)
+    # Its tiles come from the middle of a wider canvas, as the coarse relief under a generated raster does.
+    coarse_noise = LatentNoise(config, settings.coarse_tile_size, stage_seed(stream, "coarse"), device,
+                               settings.margin_cells)
     coarse_generator = Generator(config).to(device, memory_format=torch.channels_last)
 
     def coarse_structure(fake, inputs, real, real_depth):
+        if not settings.depression_weight:  # the fill of wide tiles costs time: skip what weighs nothing
+            return torch.zeros((), device=device)
         # On tiles twice the training tile's side: depressions wider than one tile are what spoil drainage
         # in large rasters. Real tiles' depth is the bar (larger real tiles drain at least about as well).
-        wide = coarse_generator(coarse_noise(DEPRESSION_TILES, scale=2))
+        wide = coarse_generator(coarse_noise(DEPRESSION_TILES, scale=2), settings.margin_cells)
         return settings.depression_weight * excess_depression_loss(wide, real_depth)
 
     reporter.log(f"Coarse stage: {settings.iterations} steps on {settings.coarse_tile_size}-pixel tiles of the "
                  f"rasters averaged over {k} x {k} pixels ({settings.coarse_tile_size * k} pixels of the originals).")
-    coarse = train_stage("coarse", coarse_generator, coarse_sampler, lambda real: (coarse_noise(batch),),
+    coarse = train_stage("coarse", coarse_generator, coarse_sampler,
+                         lambda real: (coarse_noise(batch), settings.margin_cells),
                          coarse_structure, settings, device, _stage_reporter(reporter, 0.0, coarse_share), replicas)
     with torch.no_grad():  # the coarse generator's mean level: relief is defined up to a constant
         coarse_offset = float(coarse.generator_ema(coarse_noise(16, scale=2)).float().mean())
@@ -404,12 +409,14 @@ def _train_cascade(sources, sampler, rasters, settings, device, reporter, replic
         return fine_noise(batch), F.avg_pool2d(real, k)
 
     def refinement_structure(fake, inputs, real, real_depth):
+        consistency = settings.consistency_weight * consistency_loss(fake, inputs[1], k)
+        if not settings.depression_weight:
+            return consistency
         # Depressions are judged on the whole pipeline, over one coarse tile (128 pixels by default): the
         # refinement must carve outlets through what the coarse generator makes, not only through real relief.
         carved = cascade_samples(coarse.generator_ema, refinement, units, sample_coarse(DEPRESSION_TILES // 2),
                                  sample_fine(DEPRESSION_TILES // 2))  # each 4 times a coarse-stage tile's pixels
-        return (settings.depression_weight * excess_depression_loss(carved, real_depth)
-                + settings.consistency_weight * consistency_loss(fake, inputs[1], k))
+        return settings.depression_weight * excess_depression_loss(carved, real_depth) + consistency
 
     def pipeline_samples(generator, coarse_batch, fine_batch) -> torch.Tensor:
         return cascade_samples(coarse.generator_ema, generator, units, coarse_batch, fine_batch, settings.tile_size)
