@@ -296,14 +296,26 @@ class Discriminator(nn.Module):
         spread = spread.expand(batch, 1, height, width)
         return torch.cat([x, spread], dim=1)
 
-    def score_map(self, relief: torch.Tensor) -> torch.Tensor:
-        x = F.leaky_relu(self.stem(self.features(relief)), 0.2)
+    def score_map(self, relief: torch.Tensor, context: int = 0) -> torch.Tensor:
+        """`context`: pixels on each side of the tile that only its features see. Closed depressions are filled
+        over the whole input, so the depression channel knows sills up to `context` pixels beyond the tile."""
+        return self._score_features(self.features(relief), context)
+
+    def _score_features(self, features: torch.Tensor, context: int) -> torch.Tensor:
+        if context:
+            features = features[..., context:-context, context:-context]
+        x = F.leaky_relu(self.stem(features), 0.2)
         for block in self.blocks:
             x = block(x)
         if self.minibatch_group:
             x = self._minibatch_std(x)
         return self.head(x)
 
-    def forward(self, relief: torch.Tensor) -> torch.Tensor:
+    def forward(self, relief: torch.Tensor, context: int = 0) -> torch.Tensor:
         """One logit per tile: the mean of the score map."""
-        return self.score_map(relief).mean(dim=(1, 2, 3))
+        return self.score_map(relief, context).mean(dim=(1, 2, 3))
+
+    def judge(self, features: torch.Tensor, context: int = 0) -> torch.Tensor:
+        """forward() from features computed beforehand (self.features has no weights): training computes those
+        of a batch of fakes once for the discriminator's step and the generator's."""
+        return self._score_features(features, context).mean(dim=(1, 2, 3))

@@ -51,11 +51,15 @@ class TrainSettings:
     r1_every: int = 4
     ema_half_life_tiles: int = 5000
     max_nodata_fraction: float = 0.01
-    # Training tiles of a single GAN (and of the cascade's coarse stage) are cut from the middle of a canvas this many
-    # latent cells (8 px each with the default networks) wider on every side, as generated rasters are: tiles made edge to edge let the generator
-    # lean on the zero padding, and it then made 13 % less relief in generated rasters than in training
-    # (bench/RESULTS.md). Each cell costs generator time: 2 cells make its canvas 2.25 times the tile.
+    # Training tiles of a single GAN (and of the cascade's coarse stage) are cut from the middle of a canvas this
+    # many latent cells (8 px each with the default networks) wider on every side, as generated rasters are: tiles
+    # made edge to edge let the generator lean on the zero padding, and it then made 13 % less relief in generated
+    # rasters than in training (bench/RESULTS.md). Each cell costs generator time: 2 cells make its canvas 2.25
+    # times the tile.
     margin_cells: int = 2
+    # The discriminator's features (the depression channel above all) also see that margin around the tile: closed
+    # depressions are filled over the whole canvas, so sills up to the margin beyond the tile count.
+    discriminator_context: bool = True
     # How often a single GAN's training saves the model so far (minutes), so a crash loses little.
     checkpoint_minutes: float = 10.0
     # Two-stage coarse-to-fine training. Off by default: on the sample DEM it halves the closed depressions
@@ -72,11 +76,18 @@ class TrainSettings:
     model: ModelConfig = field(default_factory=ModelConfig)
 
     @property
+    def context_pixels(self) -> int:
+        """Pixels around each training tile that a single GAN's discriminator features see (0: none)."""
+        if self.cascade or not self.discriminator_context:
+            return 0
+        return self.margin_cells * self.model.upsampling_factor
+
+    @property
     def minimum_raster_side(self) -> int:
-        """The smallest width and height a training raster may have: one tile (cascade: one coarse tile at full
-        resolution)."""
+        """The smallest width and height a training raster may have: one tile with its context (cascade: one
+        coarse tile at full resolution)."""
         if not self.cascade:
-            return self.tile_size
+            return self.tile_size + 2 * self.context_pixels
         return max(self.tile_size, self.coarse_tile_size * self.coarse_factor)
 
     def to_dict(self) -> dict:
@@ -86,7 +97,7 @@ class TrainSettings:
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainSettings":
-        data = dict(data)
+        data = {"discriminator_context": False, **data}  # older models: trained without context
         saved = {"discriminator_depressions": False, **data.pop("model")}  # older models: no depression channel
         model = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()})
         return cls(model=model, **data)

@@ -64,17 +64,16 @@ def _update_ema(ema: torch.nn.Module, model: torch.nn.Module, beta: float) -> No
             ema_param.lerp_(param, 1.0 - beta)
 
 
-def _discriminator_step(generator, discriminator, optimiser, real, inputs, settings, with_r1: bool,
-                        replicas: Replicas) -> float:
-    """Push real tiles up and generated tiles down; every few steps, R1 keeps the discriminator smooth."""
+def _discriminator_step(discriminator, optimiser, real, fake_features, settings, with_r1: bool, replicas: Replicas,
+                        context: int) -> float:
+    """Push real tiles up and generated tiles down; every few steps, R1 keeps the discriminator smooth.
+    `context`: pixels around each tile that only the discriminator's features see (Discriminator.score_map)."""
     discriminator.requires_grad_(True)
     real.requires_grad_(with_r1)
-    device = real.device
-    with autocast(device):
-        with torch.no_grad():
-            fake = generator(*inputs)
+    with autocast(real.device):
         # Separate passes: the minibatch-spread feature must never mix real and generated tiles.
-        real_logits, fake_logits = discriminator(real), discriminator(fake)
+        real_logits = discriminator(real, context)
+        fake_logits = discriminator.judge(fake_features.detach(), context)
         loss = F.softplus(fake_logits).mean() + F.softplus(-real_logits).mean()
     total = loss
     if with_r1:
@@ -88,14 +87,13 @@ def _discriminator_step(generator, discriminator, optimiser, real, inputs, setti
     return loss.item()
 
 
-def _generator_step(generator, discriminator, optimiser, inputs, structure_loss, replicas: Replicas) -> tuple:
-    """Make tiles the discriminator takes for real (non-saturating loss), plus the stage's structure losses
-    (`structure_loss(fake, inputs)`)."""
+def _generator_step(generator, discriminator, optimiser, fake, fake_features, structure, replicas: Replicas,
+                    context: int) -> tuple:
+    """Make tiles the discriminator (just updated) takes for real (non-saturating loss), plus the stage's
+    structure losses (`structure`, a tensor)."""
     discriminator.requires_grad_(False)
-    with autocast(inputs[0].device):
-        fake = generator(*inputs)
-        adversarial = F.softplus(-discriminator(fake)).mean()
-    structure = structure_loss(fake.float(), inputs)
+    with autocast(fake.device):
+        adversarial = F.softplus(-discriminator.judge(fake_features, context)).mean()
     optimiser.zero_grad(set_to_none=True)
     (adversarial + structure).backward()
     replicas.average_gradients(generator)
@@ -126,18 +124,21 @@ def open_coarse_sources(paths: list, band: int, first_grid: Grid, factor: int) -
 
 
 def check_raster_sizes(sources: list, settings: TrainSettings) -> None:
-    """The cascade's coarse stage needs larger rasters than one tile (the tile sampler checks single GANs)."""
-    if not settings.cascade:
-        return
+    """Every raster must hold one training tile with what the networks see around it."""
     side = settings.minimum_raster_side
+    if settings.cascade:
+        why = (f"the coarse stage learns {settings.coarse_tile_size}-pixel tiles of the raster averaged over "
+               f"{settings.coarse_factor} x {settings.coarse_factor} pixels (whole catchments)")
+    else:
+        why = (f"the discriminator judges {settings.tile_size}-pixel tiles with {settings.context_pixels} pixels "
+               f"around them")
     for source in sources:
         height, width = source.shape
         if min(height, width) < side:
             raise InputError(
                 f"{source.name} is {width} x {height} pixels; training needs rasters of at least {side} x {side} "
-                f"pixels, because the coarse stage learns {settings.coarse_tile_size}-pixel tiles of the raster "
-                f"averaged over {settings.coarse_factor} x {settings.coarse_factor} pixels (whole catchments). "
-                f"Choose a larger raster, or several rasters that each have that size.")
+                f"pixels, because {why}. Choose a smaller tile size, a larger raster, or several rasters that each "
+                f"have that size.")
 
 
 # Generated tiles per step that the depression loss fills (each larger than a training tile): the exact fill
@@ -214,12 +215,14 @@ class _StatusLines:
 def train_stage(name: str, generator, sampler: TileSampler, generator_inputs, structure_loss, settings: TrainSettings,
                 device, reporter: Reporter, replicas: Replicas, on_step=None, resume: ResumePoint = None,
                 on_save=None, can_stop_early: bool = False, structure_name: str = "structure loss",
-                needs_real_depth: bool = True) -> StageResult:
+                needs_real_depth: bool = True, context: int = 0) -> StageResult:
     """Adversarial training of one stage (of a terrain GAN, or of a conditional one: core.train_conditional).
 
     `generator_inputs(real)` gives the generator's arguments for a batch of real tiles, `structure_loss(fake,
     inputs, real, real_depth)` the losses beside the adversarial one (None: none), logged as `structure_name`;
-    `real_depth` is real tiles' closed-depression depth, measured only when `needs_real_depth`.
+    `real_depth` is real tiles' closed-depression depth, measured only when `needs_real_depth`. With `context`,
+    the sampler's tiles and the generator's output are `context` pixels wider on every side than the tiles the
+    discriminator judges: only its features see the rim.
 
     `resume` continues a model's training; `on_save(result)` is called every `settings.checkpoint_minutes`
     with the networks so far; with `can_stop_early`, cancelling after the first step ends the stage with what
@@ -253,10 +256,10 @@ def train_stage(name: str, generator, sampler: TileSampler, generator_inputs, st
     status = _StatusLines(name, first_step, settings.iterations, global_batch, reporter, structure_name)
     done, cancelled = first_step, False  # steps done, counting those of the training this one continues
 
-    def stage_structure_loss(real):
+    def structure(fake, inputs, real) -> torch.Tensor:
         if structure_loss is None:
-            return lambda fake, inputs: torch.zeros((), device=device)
-        return lambda fake, inputs: structure_loss(fake, inputs, real, real_depth)
+            return torch.zeros((), device=device)
+        return structure_loss(fake.float(), inputs, real, real_depth)
 
     def result() -> StageResult:
         return StageResult(generator_ema, discriminator, history, time.perf_counter() - started, real_depth, done,
@@ -276,10 +279,16 @@ def train_stage(name: str, generator, sampler: TileSampler, generator_inputs, st
                 cancelled = True
                 break
             real = next(real_batches)
-            loss_d = _discriminator_step(generator, discriminator, optimiser_d, real, generator_inputs(real), settings,
-                                         settings.r1_gamma > 0 and done % settings.r1_every == 0, replicas)
-            loss_g, loss_s = _generator_step(generator, discriminator, optimiser_g, generator_inputs(real),
-                                             stage_structure_loss(real), replicas)
+            # One batch of fakes and their features (an exact fill each, with the depression channel) serve both
+            # steps: the generator does not change in between, and a second batch would cost a fifth of the step.
+            inputs = generator_inputs(real)
+            with autocast(device):
+                fake = generator(*inputs)
+                fake_features = discriminator.features(fake)
+            loss_d = _discriminator_step(discriminator, optimiser_d, real, fake_features, settings,
+                                         settings.r1_gamma > 0 and done % settings.r1_every == 0, replicas, context)
+            loss_g, loss_s = _generator_step(generator, discriminator, optimiser_g, fake, fake_features,
+                                             structure(fake, inputs, real), replicas, context)
             done += 1
             # EMA half-life ramps up with the tiles seen, so early averages do not drag in the random start.
             half_life = min(settings.ema_half_life_tiles, 0.1 * done * global_batch)
@@ -353,10 +362,20 @@ def _train_single(sampler, rasters, settings, device, reporter, replicas, stream
                         f"Trained {steps} steps in {final.seconds:.0f} s"
                         + (f" (steps {first_step + 1} to {final.steps_done} of the model)" if first_step else ""))
 
-    final = train_stage("", generator, sampler, lambda real: (noise(batch), settings.margin_cells), None, settings,
-                        device, reporter, replicas, on_step=monitor.after_step if replicas.is_main else None,
-                        resume=resume, on_save=(lambda stage: on_save(trained(stage))) if on_save else None,
-                        can_stop_early=not replicas.active)
+    context = settings.context_pixels
+    if context:
+        # The discriminator judges the middle of the generator's whole canvas, and real tiles come with the same rim.
+        real_sampler = TileSampler(sampler.sources, settings.tile_size + 2 * context, settings.max_nodata_fraction,
+                                   stream, replicas.rank)
+        real_sampler.normalisation = sampler.normalisation  # one relief scale: the model's
+        inputs = lambda real: (noise(batch),)  # noqa: E731
+    else:
+        real_sampler = sampler
+        inputs = lambda real: (noise(batch), settings.margin_cells)  # noqa: E731
+    final = train_stage("", generator, real_sampler, inputs, None, settings, device, reporter, replicas,
+                        on_step=monitor.after_step if replicas.is_main else None, resume=resume,
+                        on_save=(lambda stage: on_save(trained(stage))) if on_save else None,
+                        can_stop_early=not replicas.active, context=context)
     return trained(final)
 
 

@@ -68,10 +68,33 @@ def test_discriminator_sees_how_deep_each_cell_lies_in_a_closed_depression():
     assert features.shape_only(pitted).shape[1] == TerrainFeatures.SHAPE_CHANNELS
 
 
+def test_discriminator_context_sees_a_valley_closed_beyond_the_tile():
+    """A valley descends across a 32 px tile and rises again in the 8 px rim beyond its right edge: drained to the
+    tile's edge it is open, filled over the whole canvas it is a closed trough, and the discriminator's context
+    sees that."""
+    context = 8
+    y, x = np.mgrid[0:48, 0:48].astype(np.float32)
+    floor = np.where(x <= 40, 0.1 * (40 - x), 0.3 * (x - 40))  # lowest just beyond the tile
+    canvas = torch.from_numpy(0.5 * np.abs(y - 24) + floor)[None, None]
+    tile = canvas[..., context:-context, context:-context]
+    features = TerrainFeatures(depressions=True)
+    assert features.raw(tile)[0, -1].abs().max().item() == 0.0  # the tile alone drains out of its edge
+    depth = features.raw(canvas)[..., context:-context, context:-context][0, -1]
+    assert depth[16, 16].item() > 0.0  # filled to the sill in the rim
+    discriminator = Discriminator(TrainSettings().model)
+    with torch.no_grad():
+        assert discriminator.score_map(canvas, context).shape == discriminator.score_map(tile).shape
+        assert not torch.equal(discriminator(canvas, context), discriminator(tile))
+        # training scores a batch's features once for both steps: the same logits
+        assert torch.equal(discriminator.judge(discriminator.features(canvas), context), discriminator(canvas, context))
+
+
 def test_models_saved_before_the_depression_channel_keep_their_discriminator():
     saved = TrainSettings().to_dict()
     del saved["model"]["discriminator_depressions"]
+    del saved["discriminator_context"]
     old = TrainSettings.from_dict(saved)
     assert not old.model.discriminator_depressions and Discriminator(old.model).stem.in_channels == 4
+    assert old.context_pixels == 0 and TrainSettings().context_pixels == 16
     assert TrainSettings.from_dict(TrainSettings().to_dict()).model.discriminator_depressions
     assert Discriminator(TrainSettings().model).stem.in_channels == 5
