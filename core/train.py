@@ -124,14 +124,17 @@ def open_coarse_sources(paths: list, band: int, first_grid: Grid, factor: int) -
 
 
 def check_raster_sizes(sources: list, settings: TrainSettings) -> None:
-    """Every raster must hold one training tile with what the networks see around it."""
+    """Every raster must hold one training tile with what the networks see around it (the tile sampler checks the
+    tile alone)."""
     side = settings.minimum_raster_side
     if settings.cascade:
         why = (f"the coarse stage learns {settings.coarse_tile_size}-pixel tiles of the raster averaged over "
                f"{settings.coarse_factor} x {settings.coarse_factor} pixels (whole catchments)")
-    else:
+    elif settings.context_pixels:
         why = (f"the discriminator judges {settings.tile_size}-pixel tiles with {settings.context_pixels} pixels "
                f"around them")
+    else:
+        return
     for source in sources:
         height, width = source.shape
         if min(height, width) < side:

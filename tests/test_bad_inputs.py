@@ -38,8 +38,7 @@ def geojson(tmp_path):
 @pytest.mark.parametrize("case, message", [
     ("no layers", "No input raster"),
     ("vector layer", "points is not a raster layer; choose elevation raster layers"),
-    ("small raster", "20 x 20 pixels; training needs rasters of at least 64 x 64 pixels, because the discriminator "
-                     "judges 32-pixel tiles with 16 pixels around them"),
+    ("small raster", "smaller than the 32-pixel tile"),
     ("small raster for the cascade", "100 x 100 pixels; training needs rasters of at least 128 x 128 pixels"),
     ("all nodata", "only nodata"),
     ("all NaN", "only nodata"),

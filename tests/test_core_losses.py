@@ -9,6 +9,9 @@ from core.losses import consistency_loss, depression_depth, depression_fill, exc
 from core.metrics import fbm_surface
 from core.models import Discriminator, TerrainFeatures
 from core.settings import TrainSettings
+from core.train import train
+
+from rasters import hills, write_raster
 
 
 def test_fill_of_a_batch_is_the_exact_fill_of_each_tile():
@@ -89,12 +92,21 @@ def test_discriminator_context_sees_a_valley_closed_beyond_the_tile():
         assert torch.equal(discriminator.judge(discriminator.features(canvas), context), discriminator(canvas, context))
 
 
+def test_training_with_context_refuses_rasters_without_room_for_the_rim(tmp_path):
+    path = write_raster(tmp_path / "small.tif", hills(40))
+    settings = TrainSettings(tile_size=32, iterations=1, batch_size=2, device="cpu", discriminator_context=True)
+    with pytest.raises(ValueError, match="40 x 40 pixels; training needs rasters of at least 64 x 64 pixels, because "
+                                         "the discriminator judges 32-pixel tiles with 16 pixels around them"):
+        train([path], str(tmp_path / "model.pt"), settings)
+    assert not (tmp_path / "model.pt").exists()
+
+
 def test_models_saved_before_the_depression_channel_keep_their_discriminator():
     saved = TrainSettings().to_dict()
     del saved["model"]["discriminator_depressions"]
     del saved["discriminator_context"]
     old = TrainSettings.from_dict(saved)
     assert not old.model.discriminator_depressions and Discriminator(old.model).stem.in_channels == 4
-    assert old.context_pixels == 0 and TrainSettings().context_pixels == 16
+    assert old.context_pixels == 0 and TrainSettings(discriminator_context=True).context_pixels == 16
     assert TrainSettings.from_dict(TrainSettings().to_dict()).model.discriminator_depressions
     assert Discriminator(TrainSettings().model).stem.in_channels == 5
