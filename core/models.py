@@ -299,9 +299,7 @@ class Discriminator(nn.Module):
     def score_map(self, relief: torch.Tensor, context: int = 0) -> torch.Tensor:
         """`context`: pixels on each side of the tile that only its features see. Closed depressions are filled
         over the whole input, so the depression channel knows sills up to `context` pixels beyond the tile."""
-        return self._score_features(self.features(relief), context)
-
-    def _score_features(self, features: torch.Tensor, context: int) -> torch.Tensor:
+        features = self.features(relief)
         if context:
             features = features[..., context:-context, context:-context]
         x = F.leaky_relu(self.stem(features), 0.2)
@@ -314,8 +312,3 @@ class Discriminator(nn.Module):
     def forward(self, relief: torch.Tensor, context: int = 0) -> torch.Tensor:
         """One logit per tile: the mean of the score map."""
         return self.score_map(relief, context).mean(dim=(1, 2, 3))
-
-    def judge(self, features: torch.Tensor, context: int = 0) -> torch.Tensor:
-        """forward() from features computed beforehand (self.features has no weights): training computes those
-        of a batch of fakes once for the discriminator's step and the generator's."""
-        return self._score_features(features, context).mean(dim=(1, 2, 3))

@@ -64,16 +64,18 @@ def _update_ema(ema: torch.nn.Module, model: torch.nn.Module, beta: float) -> No
             ema_param.lerp_(param, 1.0 - beta)
 
 
-def _discriminator_step(discriminator, optimiser, real, fake_features, settings, with_r1: bool, replicas: Replicas,
-                        context: int) -> float:
+def _discriminator_step(generator, discriminator, optimiser, real, inputs, settings, with_r1: bool,
+                        replicas: Replicas, context: int) -> float:
     """Push real tiles up and generated tiles down; every few steps, R1 keeps the discriminator smooth.
     `context`: pixels around each tile that only the discriminator's features see (Discriminator.score_map)."""
     discriminator.requires_grad_(True)
     real.requires_grad_(with_r1)
-    with autocast(real.device):
+    device = real.device
+    with autocast(device):
+        with torch.no_grad():
+            fake = generator(*inputs)
         # Separate passes: the minibatch-spread feature must never mix real and generated tiles.
-        real_logits = discriminator(real, context)
-        fake_logits = discriminator.judge(fake_features.detach(), context)
+        real_logits, fake_logits = discriminator(real, context), discriminator(fake, context)
         loss = F.softplus(fake_logits).mean() + F.softplus(-real_logits).mean()
     total = loss
     if with_r1:
@@ -87,13 +89,16 @@ def _discriminator_step(discriminator, optimiser, real, fake_features, settings,
     return loss.item()
 
 
-def _generator_step(generator, discriminator, optimiser, fake, fake_features, structure, replicas: Replicas,
+def _generator_step(generator, discriminator, optimiser, inputs, structure_loss, replicas: Replicas,
                     context: int) -> tuple:
-    """Make tiles the discriminator (just updated) takes for real (non-saturating loss), plus the stage's
-    structure losses (`structure`, a tensor)."""
+    """Make tiles the discriminator takes for real (non-saturating loss), plus the stage's structure losses
+    (`structure_loss(fake, inputs)`). A fresh batch of fakes: reusing the discriminator step's batch saved a fifth
+    of the time but trained worse terrain on the landscape benchmark (bench/RESULTS.md)."""
     discriminator.requires_grad_(False)
-    with autocast(fake.device):
-        adversarial = F.softplus(-discriminator.judge(fake_features, context)).mean()
+    with autocast(inputs[0].device):
+        fake = generator(*inputs)
+        adversarial = F.softplus(-discriminator(fake, context)).mean()
+    structure = structure_loss(fake.float(), inputs)
     optimiser.zero_grad(set_to_none=True)
     (adversarial + structure).backward()
     replicas.average_gradients(generator)
@@ -259,10 +264,10 @@ def train_stage(name: str, generator, sampler: TileSampler, generator_inputs, st
     status = _StatusLines(name, first_step, settings.iterations, global_batch, reporter, structure_name)
     done, cancelled = first_step, False  # steps done, counting those of the training this one continues
 
-    def structure(fake, inputs, real) -> torch.Tensor:
+    def stage_structure_loss(real):
         if structure_loss is None:
-            return torch.zeros((), device=device)
-        return structure_loss(fake.float(), inputs, real, real_depth)
+            return lambda fake, inputs: torch.zeros((), device=device)
+        return lambda fake, inputs: structure_loss(fake, inputs, real, real_depth)
 
     def result() -> StageResult:
         return StageResult(generator_ema, discriminator, history, time.perf_counter() - started, real_depth, done,
@@ -282,16 +287,10 @@ def train_stage(name: str, generator, sampler: TileSampler, generator_inputs, st
                 cancelled = True
                 break
             real = next(real_batches)
-            # One batch of fakes and their features (an exact fill each, with the depression channel) serve both
-            # steps: the generator does not change in between, and a second batch would cost a fifth of the step.
-            inputs = generator_inputs(real)
-            with autocast(device):
-                fake = generator(*inputs)
-                fake_features = discriminator.features(fake)
-            loss_d = _discriminator_step(discriminator, optimiser_d, real, fake_features, settings,
+            loss_d = _discriminator_step(generator, discriminator, optimiser_d, real, generator_inputs(real), settings,
                                          settings.r1_gamma > 0 and done % settings.r1_every == 0, replicas, context)
-            loss_g, loss_s = _generator_step(generator, discriminator, optimiser_g, fake, fake_features,
-                                             structure(fake, inputs, real), replicas, context)
+            loss_g, loss_s = _generator_step(generator, discriminator, optimiser_g, generator_inputs(real),
+                                             stage_structure_loss(real), replicas, context)
             done += 1
             # EMA half-life ramps up with the tiles seen, so early averages do not drag in the random start.
             half_life = min(settings.ema_half_life_tiles, 0.1 * done * global_batch)
