@@ -90,13 +90,15 @@ def test_discriminator_context_sees_a_valley_closed_beyond_the_tile():
         assert not torch.equal(discriminator(canvas, context), discriminator(tile))
 
 
-def test_training_with_context_refuses_rasters_without_room_for_the_rim(tmp_path):
-    path = write_raster(tmp_path / "small.tif", hills(40))
-    settings = TrainSettings(tile_size=32, iterations=1, batch_size=2, device="cpu", discriminator_context=True)
+def test_training_with_context_needs_room_for_the_rim(tmp_path):
+    settings = TrainSettings(tile_size=32, iterations=2, batch_size=2, device="cpu", discriminator_context=True)
+    small = write_raster(tmp_path / "small.tif", hills(40))
     with pytest.raises(ValueError, match="40 x 40 pixels; training needs rasters of at least 64 x 64 pixels, because "
                                          "the discriminator judges 32-pixel tiles with 16 pixels around them"):
-        train([path], str(tmp_path / "model.pt"), settings)
-    assert not (tmp_path / "model.pt").exists()
+        train([small], str(tmp_path / "small.pt"), settings)
+    assert not (tmp_path / "small.pt").exists()
+    result = train([write_raster(tmp_path / "large.tif", hills(64))], str(tmp_path / "large.pt"), settings)
+    assert result.iterations == 2 and (tmp_path / "large.pt").exists()
 
 
 def test_models_saved_before_the_depression_channel_keep_their_discriminator():
