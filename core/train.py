@@ -365,17 +365,15 @@ def _train_single(sampler, rasters, settings, device, reporter, replicas, stream
                         + (f" (steps {first_step + 1} to {final.steps_done} of the model)" if first_step else ""))
 
     context = settings.context_pixels
+    real_sampler, cut = sampler, settings.margin_cells
     if context:
         # The discriminator judges the middle of the generator's whole canvas, and real tiles come with the same rim.
         real_sampler = TileSampler(sampler.sources, settings.tile_size + 2 * context, settings.max_nodata_fraction,
                                    stream, replicas.rank)
         real_sampler.normalisation = sampler.normalisation  # one relief scale: the model's
-        inputs = lambda real: (noise(batch),)  # noqa: E731
-    else:
-        real_sampler = sampler
-        inputs = lambda real: (noise(batch), settings.margin_cells)  # noqa: E731
-    final = train_stage("", generator, real_sampler, inputs, None, settings, device, reporter, replicas,
-                        on_step=monitor.after_step if replicas.is_main else None, resume=resume,
+        cut = 0
+    final = train_stage("", generator, real_sampler, lambda real: (noise(batch), cut), None, settings, device,
+                        reporter, replicas, on_step=monitor.after_step if replicas.is_main else None, resume=resume,
                         on_save=(lambda stage: on_save(trained(stage))) if on_save else None,
                         can_stop_early=not replicas.active, context=context)
     return trained(final)
