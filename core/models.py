@@ -6,12 +6,14 @@ spread on real terrain: without them, pixel-scale roughness is a tiny signal nex
 generators get it wrong first.
 """
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from .losses import depression_fill
 from .settings import ModelConfig
+from .spline import spline_fill
 
 
 def _conv(in_channels: int, out_channels: int, kernel: int = 3) -> nn.Conv2d:
@@ -167,10 +169,21 @@ def pull_push_fill(relief: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
     return filled
 
 
+def spline_guess(relief: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+    """core.spline's fill of every tile of a batch (batch, 1, h, w), on the CPU, back on the relief's device."""
+    values = relief.detach().double().cpu().numpy()
+    masks = known.detach().cpu().numpy() > 0.5
+    filled = np.stack([spline_fill(tile[0], mask[0]) for tile, mask in zip(values, masks)])[:, None]
+    return torch.from_numpy(filled).to(device=relief.device, dtype=relief.dtype)
+
+
+FILL_GUESSES = {"spline": spline_guess, "pull_push": pull_push_fill}
+
+
 class VoidFillGenerator(nn.Module):
     """Relief with voids, its mask of known cells (1) and noise (each batch, 1, h, w) to filled relief.
 
-    A U-Net corrects a smooth first guess (pull_push_fill): the encoder sees the known relief around a void
+    A U-Net corrects a smooth first guess (config.fill_guess: spline_guess, or pull_push_fill): the encoder sees the known relief around a void
     down to 1/16 of the window, so valleys and ridges are continued across it; skips keep the edges of the
     void sharp. Known cells come out as they went in (never the voids' true values: only relief * mask
     enters), and the network works on relief relative to the known cells' mean, so windows of any
@@ -180,6 +193,10 @@ class VoidFillGenerator(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
         channels = config.unet_channels
+        if config.fill_guess not in FILL_GUESSES:
+            raise ValueError(f"Unknown first guess {config.fill_guess!r} of void filling; expected one of "
+                             f"{', '.join(FILL_GUESSES)}.")
+        self.guess = FILL_GUESSES[config.fill_guess]
         self.stem = _conv(4, channels[0])
         self.down = nn.ModuleList(
             nn.Sequential(_conv(a, b), nn.LeakyReLU(0.2, inplace=True), _conv(b, b), nn.LeakyReLU(0.2, inplace=True))
@@ -200,7 +217,7 @@ class VoidFillGenerator(nn.Module):
     def forward(self, noise: torch.Tensor, relief: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
         level = masked_mean(relief, known)
         known_relief = (relief - level) * known
-        guess = pull_push_fill(known_relief, known)
+        guess = self.guess(known_relief, known)
         x = torch.cat([known_relief, known, guess, noise], dim=1)
         x = F.leaky_relu(self.stem(x), 0.2)
         skips = []
