@@ -7,7 +7,7 @@ of surface GRASS r.fillnulls fits (a regularised spline with tension). On held-o
 0.1 gave an RMSE 0.86, 0.92, 0.94 and 0.99 times r.fillnulls' for voids of 8, 16, 32 and 64 px (bench/RESULTS.md).
 
 The spline depends only on the known cells within two cells of a void: each window is one sparse solve over its
-unknown cells (milliseconds for a 16 px void, some 30 ms for a 64 px one).
+unknown cells (about a millisecond for a small void, tens of milliseconds for a 64 px one).
 """
 
 from functools import lru_cache
