@@ -183,11 +183,12 @@ FILL_GUESSES = {"spline": spline_guess, "pull_push": pull_push_fill}
 class VoidFillGenerator(nn.Module):
     """Relief with voids, its mask of known cells (1) and noise (each batch, 1, h, w) to filled relief.
 
-    A U-Net corrects a smooth first guess (config.fill_guess: spline_guess, or pull_push_fill): the encoder sees the known relief around a void
-    down to 1/16 of the window, so valleys and ridges are continued across it; skips keep the edges of the
-    void sharp. Known cells come out as they went in (never the voids' true values: only relief * mask
-    enters), and the network works on relief relative to the known cells' mean, so windows of any
-    elevation are filled alike. It starts as the smooth guess (a zero last layer) and learns the rest.
+    A U-Net corrects a smooth first guess (config.fill_guess: spline_guess, or pull_push_fill for older
+    models): the encoder sees the known relief around a void down to 1/16 of the window, so valleys and
+    ridges are continued across it; skips keep the edges of the void sharp. Known cells come out as they
+    went in (never the voids' true values: only relief * mask enters), and the network works on relief
+    relative to the known cells' mean, so windows of any elevation are filled alike. It starts as the smooth
+    guess (a zero last layer) and learns the rest.
     """
 
     def __init__(self, config: ModelConfig):

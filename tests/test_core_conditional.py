@@ -1,6 +1,7 @@
 """The conditional networks' guarantees, at the core level: known cells pass through a void filler unchanged,
-its first guesses interpolate a plane (the spline also a bowl, which it continues where a harmonic fill flattens), a super-resolution generator keeps block averages exactly, and the
-training holes have the sizes a model promises to fill."""
+its first guesses interpolate a plane (the spline also a bowl, which it continues where a harmonic fill
+flattens), a super-resolution generator keeps block averages exactly, and the training holes have the sizes a
+model promises to fill."""
 
 import numpy as np
 import pytest
