@@ -7,8 +7,8 @@ same way (see core.settings).
 
 Recipe of each GAN: non-saturating logistic loss, lazy R1 penalty on real tiles, Adam with beta1 = 0, and
 an exponential moving average (EMA) of the generator's weights, which is what the checkpoint keeps. The
-cascade's stages also get a loss on closed depressions deeper than real terrain's (core.losses), and the
-refinement keeps its output, averaged back to the coarse grid, on the coarse relief.
+refinement keeps its output, averaged back to the coarse grid, on the coarse relief; with a depression_weight,
+the cascade's stages also get a loss on closed depressions deeper than real terrain's (core.losses; off by default).
 """
 
 import argparse
