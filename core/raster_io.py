@@ -89,13 +89,11 @@ class RasterSource:
     warped VRT) to that CRS and pixel size, so tiles from several rasters share one ground scale;
     `resampling` is GDAL's ("average" to downsample, as the coarse stage of training does). With
     `on_match_grid`, the warped raster is `match` itself (its origin and size too), not the raster's own extent.
-    `views`: how many views of one raster are open together (the coarse stage's grid offsets); they share the
-    in-memory budget of one raster.
     """
 
     @gdal_raises
     def __init__(self, path: str, band: int = 1, match: Grid = None, resampling: str = "bilinear",
-                 on_match_grid: bool = False, views: int = 1):
+                 on_match_grid: bool = False):
         dataset = open_raster(path)
         if not 1 <= band <= dataset.RasterCount:
             raise InputError(
@@ -115,7 +113,7 @@ class RasterSource:
         self._use_mask = not self._band.GetMaskFlags() & (gdal.GMF_ALL_VALID | gdal.GMF_NODATA)
         self.grid = grid_of(dataset)
         self._values = None
-        if self.grid.width * self.grid.height * views <= IN_MEMORY_PIXELS:
+        if self.grid.width * self.grid.height <= IN_MEMORY_PIXELS:
             self._values = self._read_from_gdal(0, 0, self.grid.height, self.grid.width)
 
     @property

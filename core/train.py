@@ -133,8 +133,7 @@ def open_coarse_sources(paths: list, band: int, grids: list, factor: int) -> tup
                                 y0 + across * col_y + down * pixel_y, factor * col_y, factor * pixel_y)
                 coarse = Grid(grid.crs_wkt, geotransform, (grid.width - across) // factor,
                               (grid.height - down) // factor)
-                view = RasterSource(path, band, match=coarse, resampling="average", on_match_grid=True,
-                                    views=factor * factor)
+                view = RasterSource(path, band, match=coarse, resampling="average", on_match_grid=True)
                 (shifted if down or across else first).append(view)
     return first, shifted
 
