@@ -87,13 +87,11 @@ class RasterSource:
 
     Given a `match` grid with another CRS or pixel size, the raster is warped on the fly (a GDAL
     warped VRT) to that CRS and pixel size, so tiles from several rasters share one ground scale;
-    `resampling` is GDAL's ("average" to downsample, as the coarse stage of training does). With
-    `on_match_grid`, the warped raster is `match` itself (its origin and size too), not the raster's own extent.
+    `resampling` is GDAL's ("average" to downsample, as the coarse stage of training does).
     """
 
     @gdal_raises
-    def __init__(self, path: str, band: int = 1, match: Grid = None, resampling: str = "bilinear",
-                 on_match_grid: bool = False):
+    def __init__(self, path: str, band: int = 1, match: Grid = None, resampling: str = "bilinear"):
         dataset = open_raster(path)
         if not 1 <= band <= dataset.RasterCount:
             raise InputError(
@@ -104,7 +102,7 @@ class RasterSource:
         self.warped = match is not None and not _same_ground(grid_of(dataset), match)
         self._datasets = [dataset]  # every dataset in the chain stays open while its bands are read
         if self.warped:
-            self._datasets += _warped_vrt(dataset, band, match, resampling, on_match_grid)
+            self._datasets += _warped_vrt(dataset, band, match, resampling)
             dataset, band = self._datasets[-1], 1
         self._band = dataset.GetRasterBand(band)
         nodata = self._band.GetNoDataValue()
@@ -174,21 +172,15 @@ def _same_ground(grid: Grid, other: Grid) -> bool:
 
 
 @gdal_raises
-def _warped_vrt(dataset: gdal.Dataset, band: int, match: Grid, resampling: str, on_match_grid: bool) -> list:
-    """[one-band VRT, warped VRT]: an in-memory warped VRT of one band in `match`'s CRS and pixel size, over
-    the raster's own extent or (`on_match_grid`) over match's (nodata as NaN)."""
+def _warped_vrt(dataset: gdal.Dataset, band: int, match: Grid, resampling: str) -> list:
+    """[one-band VRT, warped VRT]: an in-memory warped VRT of one band in `match`'s CRS and pixel size
+    (nodata as NaN)."""
     source_nodata = dataset.GetRasterBand(band).GetNoDataValue()
-    grid = {}
-    if on_match_grid:
-        x0, pixel_x, _, y0, _, pixel_y = match.geotransform
-        xs, ys = (x0, x0 + match.width * pixel_x), (y0, y0 + match.height * pixel_y)
-        grid = {"outputBounds": (min(xs), min(ys), max(xs), max(ys)), "width": match.width, "height": match.height}
-    else:
-        grid = {"xRes": match.pixel_size[0], "yRes": match.pixel_size[1]}
     try:
         one_band = gdal.Translate("", dataset, format="VRT", bandList=[band])
-        warped = gdal.Warp("", one_band, format="VRT", dstSRS=match.crs_wkt or None, resampleAlg=resampling,
-                           outputType=gdal.GDT_Float32, srcNodata=source_nodata, dstNodata=float("nan"), **grid)
+        warped = gdal.Warp("", one_band, format="VRT", dstSRS=match.crs_wkt or None,
+                           xRes=match.pixel_size[0], yRes=match.pixel_size[1], resampleAlg=resampling,
+                           outputType=gdal.GDT_Float32, srcNodata=source_nodata, dstNodata=float("nan"))
     except RuntimeError as error:
         raise InputError(f"Cannot warp {dataset.GetDescription()} to the first raster's CRS: "
                          f"{gdal_message(error)}. "

@@ -99,10 +99,8 @@ class TileSampler:
     """Draws random, augmented, normalised tiles from one or more rasters (RasterSource)."""
 
     def __init__(self, sources: list, tile_size: int, max_nodata_fraction: float = 0.01, seed: int = 0,
-                 stream: int = 0, extra_sources: tuple = ()):
-        """`stream` > 0 gives another sequence of tiles (one per training process) with the same normalisation.
-        `extra_sources` are more views of the same terrain (the coarse stage's shifted grids): drawn from where
-        they hold usable tiles, skipped where they do not, since `sources` already say what is wrong."""
+                 stream: int = 0):
+        """`stream` > 0 gives another sequence of tiles (one per training process) with the same normalisation."""
         if not sources:
             raise InputError("No input raster was given; choose at least one elevation raster to train on.")
         self.tile_size = tile_size
@@ -112,8 +110,6 @@ class TileSampler:
         stats = _ElevationStats()
         for source in sources:
             self._add(source, max_nodata_fraction, stats)
-        for source in extra_sources:
-            self._add(source, max_nodata_fraction, stats, required=False)
         counts = np.array([len(rows) for rows, _ in self.corners], dtype=np.float64)
         self._raster_weights = counts / counts.sum()
         self._rng = np.random.default_rng(seed)
@@ -121,12 +117,9 @@ class TileSampler:
         if stream:
             self._rng = np.random.default_rng([seed, stream])
 
-    def _add(self, source: RasterSource, max_nodata_fraction: float, stats: _ElevationStats,
-             required: bool = True) -> None:
+    def _add(self, source: RasterSource, max_nodata_fraction: float, stats: _ElevationStats) -> None:
         t = self.tile_size
         height, width = source.shape
-        if not required and (height < t or width < t):
-            return
         if height < t or width < t:
             raise InputError(
                 f"{source.name} is {width} x {height} pixels, smaller than the {t}-pixel tile; "
@@ -134,8 +127,6 @@ class TileSampler:
             )
         count_before = stats.count
         rows, cols, stride = usable_corners(source, t, max_nodata_fraction, stats)
-        if not required and len(rows) == 0:
-            return
         if stats.count == count_before:
             raise InputError(f"{source.name} holds only nodata (or NaN) in this band; choose a raster with elevations.")
         if len(rows) == 0:

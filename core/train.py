@@ -119,23 +119,13 @@ def open_sources(paths: list, band: int, reporter: Reporter) -> list:
     return sources
 
 
-def open_coarse_sources(paths: list, band: int, grids: list, factor: int) -> tuple:
-    """The training rasters averaged over factor x factor pixels of their `grids` (each raster's grid in the first
-    one's CRS and pixel size; GDAL warped VRTs): (the views whose grid starts at each raster's corner, the views on
-    the other factor x factor - 1 offsets of those grids). Every offset is an equally true coarse view of the
-    terrain, so even a small raster gives the coarse stage factor squared times the tile positions."""
-    first, shifted = [], []
-    for down in range(factor):
-        for across in range(factor):
-            for path, grid in zip(paths, grids):
-                x0, pixel_x, row_x, y0, col_y, pixel_y = grid.geotransform
-                geotransform = (x0 + across * pixel_x + down * row_x, factor * pixel_x, factor * row_x,
-                                y0 + across * col_y + down * pixel_y, factor * col_y, factor * pixel_y)
-                coarse = Grid(grid.crs_wkt, geotransform, (grid.width - across) // factor,
-                              (grid.height - down) // factor)
-                view = RasterSource(path, band, match=coarse, resampling="average", on_match_grid=True)
-                (shifted if down or across else first).append(view)
-    return first, shifted
+def open_coarse_sources(paths: list, band: int, first_grid: Grid, factor: int) -> list:
+    """The training rasters averaged over factor x factor pixels, on the first raster's grid (GDAL warped VRTs)."""
+    geotransform = list(first_grid.geotransform)
+    geotransform[1] *= factor
+    geotransform[5] *= factor
+    coarse = Grid(first_grid.crs_wkt, tuple(geotransform), first_grid.width // factor, first_grid.height // factor)
+    return [RasterSource(path, band, match=coarse, resampling="average") for path in paths]
 
 
 def check_raster_sizes(sources: list, settings: TrainSettings) -> None:
@@ -392,14 +382,12 @@ def _train_single(sampler, rasters, settings, device, reporter, replicas, stream
 def _train_cascade(sources, sampler, rasters, settings, device, reporter, replicas, stream) -> _Trained:
     """Two stages: a coarse GAN on the rasters averaged over k x k pixels, then the refinement GAN."""
     k, config, batch = settings.coarse_factor, settings.model, settings.batch_size
-    grids = [raster.grid for raster in rasters]
-    coarse_rasters, shifted_rasters = open_coarse_sources(sources, settings.band, grids, k)
+    coarse_rasters = open_coarse_sources(sources, settings.band, rasters[0].grid, k)
     coarse_sampler = TileSampler(coarse_rasters, settings.coarse_tile_size, settings.max_nodata_fraction,
-                                 settings.seed, replicas.rank, extra_sources=shifted_rasters)
+                                 settings.seed, replicas.rank)
     norm, coarse_norm = sampler.normalisation, coarse_sampler.normalisation
     reporter.log(f"Cascade: {coarse_sampler.usable_tiles} coarse {settings.coarse_tile_size}-pixel tile positions "
-                 f"(rasters averaged over {k} x {k} pixels, on the {k * k} offsets of that grid), coarse relief "
-                 f"scale {coarse_norm.relief_scale:.1f}.")
+                 f"(rasters averaged over {k} x {k} pixels), coarse relief scale {coarse_norm.relief_scale:.1f}.")
     # The coarse stage costs about a fifth of the time (tiles of a quarter the pixels): progress says so.
     coarse_share = 100.0 * settings.coarse_tile_size ** 2 / (settings.coarse_tile_size ** 2 + settings.tile_size ** 2)
 

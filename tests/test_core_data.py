@@ -5,7 +5,6 @@ import pytest
 
 from core.raster_io import RasterSource, read_band
 from core.tiles import TileSampler
-from core.train import open_coarse_sources
 
 from rasters import hills, write_raster
 
@@ -82,33 +81,3 @@ def test_normalisation_keeps_relief_proportions(tmp_path):
     spreads = sorted(tile.std() for tile in sampler.sample(200)[:, 0])
     assert spreads[-1] / spreads[0] > 3  # a single global scale: steep tiles stay steeper
     assert sampler.normalisation.elevation_min < 300 < sampler.normalisation.elevation_max
-
-
-def test_coarse_views_are_block_means_on_every_offset_of_the_grid(tmp_path):
-    values = hills(67)
-    source = RasterSource(write_raster(tmp_path / "dem.tif", values))
-    first, shifted = open_coarse_sources([str(tmp_path / "dem.tif")], 1, [source.grid], 4)
-    views = first + shifted
-    assert len(views) == 16
-    for index, view in enumerate(views):
-        down, across = divmod(index, 4)
-        rows, cols = (67 - down) // 4, (67 - across) // 4
-        part = values[down:down + 4 * rows, across:across + 4 * cols].astype(np.float64)
-        expected = part.reshape(rows, 4, cols, 4).mean(axis=(1, 3))
-        assert view.shape == (rows, cols)
-        np.testing.assert_allclose(view.read(0, 0, rows, cols), expected, rtol=0, atol=1e-3)
-
-
-def test_extra_views_add_positions_and_are_skipped_where_they_have_none(tmp_path):
-    values = hills(64)
-    path = write_raster(tmp_path / "dem.tif", values)
-    gappy = values.copy()
-    gappy[31:33, :] = np.nan  # every 32-pixel tile of this view crosses the gap
-    alone = TileSampler([RasterSource(path)], 32)
-    extended = TileSampler([RasterSource(path)], 32, extra_sources=[
-        RasterSource(write_raster(tmp_path / "shifted.tif", values[1:, 1:])),
-        RasterSource(write_raster(tmp_path / "gappy.tif", gappy)),
-        RasterSource(write_raster(tmp_path / "small.tif", values[:20, :20]))])
-    assert len(extended.sources) == 2
-    assert extended.usable_tiles > alone.usable_tiles
-    assert extended.sample(4).shape == (4, 1, 32, 32)
