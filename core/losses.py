@@ -7,19 +7,23 @@ gather of the relief and its gradient is exact: the loss raises the floor of a c
 lowers the sill it spills over, i.e. it carves a breach as much as it fills.
 """
 
-import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .drainage import fill_depressions
+from .drainage import fill_tiles
 
 
 def depression_fill(relief: torch.Tensor) -> torch.Tensor:
     """The depression-filled surface of a batch (batch, 1, h, w), the tile edges as outlets; differentiable."""
     batch, _, height, width = relief.shape
-    values = relief.detach().float().cpu().numpy()
-    spills = np.stack([fill_depressions(tile[0]).spill for tile in values])
-    index = torch.from_numpy(spills).to(relief.device).view(batch, 1, height * width)
+    values = relief.detach().float().cpu().reshape(batch, height * width)
+    levels = torch.from_numpy(fill_tiles(values.view(batch, height, width).numpy())).view_as(values)
+    # Every filled level is the elevation of the cell it spills over: look that cell up among the tile's
+    # sorted elevations, so that the filled surface is a gather of the relief.
+    ordered, order = values.sort(dim=1)
+    spill = order.gather(1, torch.searchsorted(ordered, levels).clamp_max(height * width - 1))
+    spill = torch.where(levels > values, spill, torch.arange(height * width))
+    index = spill.to(relief.device).view(batch, 1, height * width)
     return torch.gather(relief.reshape(batch, 1, height * width), 2, index).view_as(relief)
 
 

@@ -207,6 +207,39 @@ def test_filling_matches_priority_flood_and_leaves_no_closed_depression():
     assert np.array_equal(again.filled[valid], routing.filled[valid])
 
 
+def spiral_maze(size: int):
+    """Walls at 10 and a corridor at 0 that winds inwards from an outlet on the left edge and ends in a pit:
+    water from the middle travels the whole spiral, against every direction of the sweeps in turn."""
+    z = np.full((size, size), 10.0)
+    row, col, heading = 1, 0, 0
+    z[row, col] = 0.0
+    headings = ((0, 1), (1, 0), (0, -1), (-1, 0))
+    for _ in range(4 * size):
+        dy, dx = headings[heading]
+        # Carve ahead while a wall of one cell stays between this lane and the lanes already carved.
+        while (1 <= row + dy <= size - 2 and 1 <= col + dx <= size - 2
+               and z[min(max(row + 2 * dy, 0), size - 1), min(max(col + 2 * dx, 0), size - 1)] != 0.0):
+            row, col = row + dy, col + dx
+            z[row, col] = 0.0
+        heading = (heading + 1) % 4
+    z[row, col] = -5.0
+    return z, (row, col)
+
+
+def test_batched_fill_of_tiles_matches_priority_flood(sample_dem):
+    real = read_band(sample_dem).values
+    maze, pit = spiral_maze(64)
+    tiles = np.stack([rough_surface(64, seed=1), rough_surface(64, seed=2), maze,
+                      real[0:64, 0:64], real[200:264, 300:364]]).astype(np.float32)
+    filled = drainage.fill_tiles(tiles)
+    for tile, fill in zip(tiles, filled):
+        assert np.array_equal(fill, priority_flood(tile.astype(np.float64)).astype(np.float32))
+    # The whole corridor drains through the spiral to its outlet; only the pit at its end fills, to 0.
+    assert np.argwhere(filled[2] != maze).tolist() == [list(pit)] and filled[2][pit] == 0.0
+    with pytest.raises(ValueError, match="at least 3 x 3"):
+        drainage.fill_tiles(np.zeros((4, 2, 10)))
+
+
 def test_tiny_or_empty_rasters_are_refused():
     with pytest.raises(ValueError, match="at least 3 x 3"):
         drainage.route_flow(np.zeros((2, 10)))
