@@ -3,7 +3,8 @@
 Options are passed on to every benchmark (see bench/common.py); run a benchmark's own script for its
 specific options, e.g. python bench/generation.py --help.
 
-    python bench/run_all.py [--only realism landscape generation sampling throughput incomplete_data] [--quick]
+    python bench/run_all.py [--only realism landscape generation sampling throughput depression_fill
+                                   incomplete_data] [--quick]
                             [--iterations N] [--model model.pt] [--no-record]
 """
 
@@ -25,6 +26,7 @@ BENCHMARKS = [
     ("generation", "generation.py"),  # issue 4: time and peak memory for 2048 to 8192 px GeoTIFFs
     ("sampling", "sampling.py"),  # issue 4: tiles/s and extra memory training from a 20000 x 20000 px raster
     ("throughput", "throughput.py"),  # issue 4: training tiles/s through geogan:traingan against a bare loop
+    ("depression_fill", "depression_fill.py"),  # issue 8: the discriminators' closed-depression fill, old and new
     ("incomplete_data", "incomplete_data.py"),  # issue 10: void filling, super-resolution vs GDAL, GRASS, bicubic
 ]
 
