@@ -48,7 +48,7 @@ uninstall:
 # Retakes docs/screenshots/*.png in the real QGIS desktop under Xvfb (the test that checks the dialogs), and the
 # training monitor's mid-training picture (tests/test_monitor_dock.py).
 # The sample model shipped in the plugin (resources/sample_model/), the default MODEL of generatedem and
-# realismmap: the default settings trained twice the default steps on the sample DEM (about 45 minutes). Committed;
+# realismmap: the default settings trained twice the default steps on the sample DEM (about 37 minutes). Committed;
 # rebuild it when the defaults or networks change.
 sample-model: setup
 	$(PYTHON) scripts/build_sample_model.py

@@ -52,7 +52,7 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
             "<b>Tile size</b>: the side of training tiles in pixels (a multiple of 16). Larger tiles learn larger "
             "landforms but train more slowly.\n"
             "<b>Iterations</b>: training steps. A few hundred give a rough model; 3000 (the default) takes about "
-            "23 minutes on a 2-core CPU, far less on a GPU.\n"
+            "19 minutes on a 2-core CPU, far less on a GPU.\n"
             "<b>Two-stage coarse-to-fine training</b> (experimental, advanced): a coarse GAN learns the rasters "
             "averaged over 4 x 4 pixels (one of its tiles spans whole catchments), then a refinement GAN adds the "
             "full-resolution detail; the discriminators of both see closed depressions. Rasters must then be at "

@@ -2,7 +2,7 @@
 twice the default steps.
 
 It is the default MODEL of the algorithms that need one, so terrain can be generated seconds after
-installing. Rebuild it with `make sample-model` when the defaults or the networks change (about 45 minutes
+installing. Rebuild it with `make sample-model` when the defaults or the networks change (about 37 minutes
 on 2 CPU cores); the training report is written beside it in build/.
 
     python scripts/build_sample_model.py [--iterations N] [--resume-from MODEL]
