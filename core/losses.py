@@ -19,7 +19,8 @@ def depression_fill(relief: torch.Tensor) -> torch.Tensor:
     values = relief.detach().float().cpu().reshape(batch, height * width)
     levels = torch.from_numpy(fill_tiles(values.view(batch, height, width).numpy())).view_as(values)
     # Every filled level is the elevation of the cell it spills over: look that cell up among the tile's
-    # sorted elevations, so that the filled surface is a gather of the relief.
+    # sorted elevations, so that the filled surface is a gather of the relief. (Where cells tie in elevation,
+    # as in real DEMs stored in whole metres, the gradient may go to another cell of the sill's height.)
     ordered, order = values.sort(dim=1)
     spill = order.gather(1, torch.searchsorted(ordered, levels).clamp_max(height * width - 1))
     spill = torch.where(levels > values, spill, torch.arange(height * width))
