@@ -11,7 +11,6 @@ of a generated raster's, in one run, and their levels must be equal.
 """
 
 import argparse
-import os
 import sys
 import time
 
@@ -48,7 +47,7 @@ def main(argv=None) -> int:
 
     rounds = QUICK_ROUNDS if args.quick else ROUNDS
     real = read_band(common.SAMPLE_DEM).values
-    generated = generate(os.path.join(common.ROOT, "resources", "sample_model", "jacksboro_gan.pt"), 1, 512, 512)
+    generated = generate(common.SAMPLE_MODEL, 1, 512, 512)
     rng = np.random.default_rng(0)
     load_before = common.load_average()
 
