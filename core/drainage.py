@@ -78,7 +78,6 @@ class Fill:
     """Closed depressions filled, with the spanning tree that drains every cell to the outside."""
 
     filled: np.ndarray  # flat, float64, NaN for nodata
-    spill: np.ndarray  # flat index of the cell whose elevation sets each cell's filled level (itself outside pits)
     bfs: np.ndarray  # tree order from the outside (index n) inwards: a cell's parent comes before it
     parent: np.ndarray  # tree parent of every cell, n for cells draining straight out
     edges: np.ndarray  # flat indices of the cells where water can leave
@@ -105,22 +104,16 @@ def fill_depressions(elevation: np.ndarray) -> Fill:
     tree = minimum_spanning_tree(graph)
     bfs, parent = breadth_first_order(tree, n, directed=False, return_predecessors=True)
 
-    # Filled level: the highest point on the tree path to the outside (parents come first in BFS order);
-    # the spill cell is the one on that path that holds it.
+    # Filled level: the highest point on the tree path to the outside (parents come first in BFS order).
     filled_list = [-np.inf] * (n + 1)
-    spill_list = list(range(n + 1))
     flat_z_list = flat_z.tolist()
     parent_list = parent.tolist()
     for cell in bfs[1:].tolist():
         up = parent_list[cell]
-        if flat_z_list[cell] < filled_list[up]:
-            filled_list[cell] = filled_list[up]
-            spill_list[cell] = spill_list[up]
-        else:
-            filled_list[cell] = flat_z_list[cell]
+        filled_list[cell] = max(flat_z_list[cell], filled_list[up])
     filled = np.array(filled_list[:n])
     filled[~valid.ravel()] = np.nan
-    return Fill(filled, np.array(spill_list[:n]), bfs, parent, edges)
+    return Fill(filled, bfs, parent, edges)
 
 
 def fill_tiles(tiles: np.ndarray) -> np.ndarray:
