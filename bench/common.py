@@ -13,7 +13,7 @@ if ROOT not in sys.path:
 RESULTS = os.path.join(ROOT, "bench", "RESULTS.md")
 DEFAULT_WORK_DIR = os.path.join(ROOT, "build", "bench")  # build/ is ignored by git and removed by `make clean`
 SAMPLE_DEM = os.path.join(ROOT, "resources", "jacksboro_dem.tif")
-SAMPLE_MODEL = os.path.join(ROOT, "resources", "sample_model", "jacksboro_gan.pt")  # the plugin's default MODEL
+from geogan_qgis.paths import SAMPLE_MODEL  # noqa: E402,F401  (the plugin's default MODEL)
 
 
 def common_options() -> argparse.ArgumentParser:

@@ -18,10 +18,9 @@ sys.path.insert(0, ROOT)
 from core.progress import Reporter  # noqa: E402
 from core.settings import TrainSettings  # noqa: E402
 from core.train import train  # noqa: E402
+from geogan_qgis.paths import SAMPLE_MODEL  # noqa: E402  (where the plugin reads it)
 
 SAMPLE_DEM = os.path.join(ROOT, "resources", "jacksboro_dem.tif")
-# The plugin reads it from <plugin>/resources/sample_model/ (geogan_qgis/paths.py SAMPLE_MODEL).
-SAMPLE_MODEL = os.path.join(ROOT, "resources", "sample_model", "jacksboro_gan.pt")
 # Twice the default: on the landscape benchmark 6000 steps brought slopes and curvatures far closer to real terrain
 # than 3000 (old score 2.9 against 5.2) and the relief nearer (85 m against 77 m; real 101 m), with as many closed
 # depressions (bench/RESULTS.md, E8). The default stays 3000 to train within 30 minutes on 2 cores; this model is

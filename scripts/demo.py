@@ -199,7 +199,7 @@ def main():
     parser.add_argument("--iterations", type=int, default=700)
     parser.add_argument("--seed", type=int, default=7)
     # 100: the fill network barely moves off its spline in a demo's minutes (RMSE in the demo's void 33.9 m after
-    # 100 steps, 33.7 m after 300, gdal:fillnodata 51.1 m), and each 100 steps cost about 23 s.
+    # 100 steps, 33.7 m after 300, gdal:fillnodata 51.1 m), and each 100 steps cost about 20 s.
     parser.add_argument("--fill-iterations", type=int, default=100)
     args = parser.parse_args()
     output = os.path.abspath(args.output)
