@@ -51,8 +51,8 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
             "tiles with more than 1% nodata are skipped.\n"
             "<b>Tile size</b>: the side of training tiles in pixels (a multiple of 16). Larger tiles learn larger "
             "landforms but train more slowly.\n"
-            "<b>Iterations</b>: training steps. A few hundred give a rough model; 3000 (the default) takes about "
-            "19 minutes on a 2-core CPU, far less on a GPU.\n"
+            "<b>Iterations</b>: training steps. A few hundred give a rough model; {iterations} (the default) takes "
+            "about 20 minutes on a 2-core CPU, far less on a GPU.\n"
             "<b>Two-stage coarse-to-fine training</b> (experimental, advanced): a coarse GAN learns the rasters "
             "averaged over 4 x 4 pixels (one of its tiles spans whole catchments), then a refinement GAN adds the "
             "full-resolution detail; the discriminators of both see closed depressions. Rasters must then be at "
@@ -68,7 +68,7 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
             "The model file (.pt) holds the network and the georeferencing of the first input; use it with "
             "'Generate synthetic DEM'. The optional training report (HTML) shows the loss curves, samples taken "
             "during training and warnings when training collapsed or diverged."
-        )
+        ).format(iterations=TrainSettings().iterations)
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterMultipleLayers(
@@ -99,7 +99,8 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
         if self.parameterAsInt(parameters, self.ITERATIONS, context) < 1:
-            return False, "Iterations must be at least 1: it is the number of training steps (try 3000)."
+            return False, (f"Iterations must be at least 1: it is the number of training steps "
+                           f"(try {TrainSettings().iterations}).")
         return super().checkParameterValues(parameters, context)
 
     def training_settings(self, parameters, context) -> TrainSettings:
