@@ -99,7 +99,7 @@ class TrainGanAlgorithm(GeoGanAlgorithm):
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
         if self.parameterAsInt(parameters, self.ITERATIONS, context) < 1:
-            return False, (f"Iterations must be at least 1: it is the number of training steps "
+            return False, ("Iterations must be at least 1: it is the number of training steps "
                            f"(try {TrainSettings().iterations}).")
         return super().checkParameterValues(parameters, context)
 
